@@ -1,0 +1,47 @@
+# The few commands people run. `make lab` and `make test` are the README's quick start.
+PYTHON ?= python3.11
+VENV   ?= .venv
+BIN     = $(VENV)/bin
+PORT   ?= 8866
+
+.PHONY: lab test test-quick voila lint format notebooks-sync bench clean
+
+$(BIN)/activate: requirements.txt pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -r requirements.txt
+	touch $(BIN)/activate
+
+## Set up and open the series in JupyterLab at the start notebook.
+lab: $(BIN)/activate
+	$(BIN)/jupyter lab notebooks/00_start_here.ipynb
+
+## Set up and run every test: unit tests, ruff, nbval over every notebook, browser tests.
+test: $(BIN)/activate
+	$(BIN)/python -m pytest
+
+## The quick tests only (seconds): no notebooks, no browser, nothing slow.
+test-quick: $(BIN)/activate
+	$(BIN)/python -m pytest tests -m "not slow and not browser"
+
+## Serve the code-free playground with Voila.
+voila: $(BIN)/activate
+	$(BIN)/voila notebooks/playground.ipynb --port=$(PORT)
+
+lint: $(BIN)/activate
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check scoreedu tests benchmarks tools
+
+format: $(BIN)/activate
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format scoreedu tests benchmarks tools
+
+## Re-stamp the Colab bootstrap cell and navigation links into every notebook.
+notebooks-sync: $(BIN)/activate
+	$(BIN)/python tools/notebook_frame.py
+
+bench: $(BIN)/activate
+	for script in benchmarks/*.py; do $(BIN)/python $$script || exit 1; done
+
+clean:
+	rm -rf $(VENV) .pytest_cache test-artifacts

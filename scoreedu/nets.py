@@ -1,0 +1,149 @@
+"""Score networks: an MLP with an exact, cheap Jacobian trace, and a noise-conditional variant.
+
+ScoreMLP(dim, hidden, depth) computes, with a_0 = x and h_l = W_l a_{l-1} + b_l,
+a_l = σ(h_l) for l = 1..L (L = depth), and s(x) = W_{L+1} a_L + b_{L+1}.
+Its Jacobian is J = W_{L+1} D_L W_L ... W_2 D_1 W_1 with D_l = diag(σ'(h_l)), and the cyclic
+property of the trace moves W_1 to the end:
+    tr J = tr( (W_1 W_{L+1}) D_L W_L ... W_2 D_1 ),
+a product of H × H matrices in which D enters only through P = W_1 W_{L+1} (H × H), computed
+once per call. For depth 2 it reads tr J = σ'(h_1)ᵀ [(W_1 W_3) ∘ W_2ᵀ] σ'(h_2): the cost of
+one more layer of the forward pass, instead of D backward passes.
+"""
+
+import torch
+from torch import nn
+
+from scoreedu import validate
+from scoreedu.device import get_device
+
+
+def _softplus_grad(h):
+    return torch.sigmoid(h)
+
+
+def _tanh_grad(h):
+    return 1 - torch.tanh(h) ** 2
+
+
+def _silu_grad(h):
+    s = torch.sigmoid(h)
+    return s * (1 + h * (1 - s))
+
+
+# Smooth activations only: implicit score matching differentiates the network twice.
+ACTIVATIONS = {
+    "softplus": (nn.functional.softplus, _softplus_grad),
+    "tanh": (torch.tanh, _tanh_grad),
+    "silu": (nn.functional.silu, _silu_grad),
+}
+
+
+class ScoreMLP(nn.Module):
+    """s_θ: R^D -> R^D, an MLP with `depth` hidden layers of width `hidden`.
+
+    x: (N, dim) -> (N, dim). jacobian_trace(x) -> (N,) is exact (see the module docstring).
+
+    Example: ScoreMLP(2)(torch.zeros(5, 2)).shape == (5, 2)
+    """
+
+    def __init__(
+        self,
+        dim: int,
+        hidden: int = 128,
+        depth: int = 2,
+        activation: str = "softplus",
+        device=None,
+        dtype=torch.float32,
+    ):
+        super().__init__()
+        validate.count(dim, "dim")
+        validate.count(hidden, "hidden")
+        validate.count(depth, "depth")
+        if activation not in ACTIVATIONS:
+            raise ValueError(f"activation must be one of {tuple(ACTIVATIONS)}; got {activation!r}")
+        if dtype not in (torch.float32, torch.float64):
+            raise TypeError(f"dtype must be torch.float32 or torch.float64; got {dtype}")
+        self.dim, self.hidden, self.depth = dim, hidden, depth
+        self.activation = activation
+        widths = [dim] + [hidden] * depth + [dim]
+        device = get_device("cpu" if device is None else device)
+        self.layers = nn.ModuleList(
+            nn.Linear(a, b, device=device, dtype=dtype) for a, b in zip(widths, widths[1:])
+        )
+
+    def _check(self, x):
+        validate.batch(x, dim=self.dim, finite=False)
+        weight = self.layers[0].weight
+        if x.dtype != weight.dtype or x.device != weight.device:
+            raise ValueError(
+                f"x is {x.dtype} on {x.device} but the network is {weight.dtype} "
+                f"on {weight.device}: move one of them (x.to(...) or net.to(...))"
+            )
+
+    def _pre_activations(self, x):
+        act, _ = ACTIVATIONS[self.activation]
+        hs, a = [], x
+        for layer in self.layers[:-1]:
+            h = layer(a)
+            hs.append(h)
+            a = act(h)
+        return hs, a
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        self._check(x)
+        _, a = self._pre_activations(x)
+        return self.layers[-1](a)
+
+    def jacobian_trace(self, x: torch.Tensor) -> torch.Tensor:
+        """tr ∇x s(x) per row, exactly, by the cyclic property. x: (N, D) -> (N,)."""
+        self._check(x)
+        _, grad = ACTIVATIONS[self.activation]
+        hs, _ = self._pre_activations(x)
+        d = [grad(h) for h in hs]  # σ'(h_l): (N, H) each
+        weights = [layer.weight for layer in self.layers]  # W_l: (out, in)
+        p = weights[0] @ weights[-1]  # W_1 W_{L+1}: (H, H)
+        if self.depth == 1:
+            return d[0] @ torch.diagonal(p)
+        # m = D_{L-1} ... W_2 D_1 as a batch of (H, H) matrices, built from the left.
+        m = weights[1][None] * d[0][:, None, :]  # W_2 D_1: (N, H, H)
+        for w, dl in zip(weights[2:-1], d[1:-1]):
+            m = w @ (dl[:, :, None] * m)  # W_l D_{l-1} (...)
+        # tr(P D_L m) = Σ_ij P_ij d_L,j m_ji
+        return torch.einsum("ij,nj,nji->n", p, d[-1], m)
+
+
+class NoiseConditionalScoreMLP(nn.Module):
+    """s_θ(x, σ): one network for every noise level, as in Song & Ermon (2019).
+
+    An MLP on [x, log σ] whose output is divided by σ, so its scale follows the true score of
+    the noised data, which grows like 1/σ. x: (N, D); sigma: a float or (N,). Returns (N, D).
+    """
+
+    def __init__(
+        self, dim: int, hidden: int = 128, depth: int = 2, device=None, dtype=torch.float32
+    ):
+        super().__init__()
+        validate.count(dim, "dim")
+        validate.count(hidden, "hidden")
+        validate.count(depth, "depth")
+        self.dim = dim
+        device = get_device("cpu" if device is None else device)
+        widths = [dim + 1] + [hidden] * depth
+        layers = []
+        for a, b in zip(widths, widths[1:]):
+            layers += [nn.Linear(a, b, device=device, dtype=dtype), nn.SiLU()]
+        layers.append(nn.Linear(hidden, dim, device=device, dtype=dtype))
+        self.net = nn.Sequential(*layers)
+
+    def forward(self, x: torch.Tensor, sigma) -> torch.Tensor:
+        validate.batch(x, dim=self.dim, finite=False)
+        sigma = torch.as_tensor(sigma, dtype=x.dtype, device=x.device)
+        if sigma.dim() == 0:
+            sigma = sigma.expand(x.shape[0])
+        if tuple(sigma.shape) != (x.shape[0],) or not (sigma > 0).all():
+            raise ValueError(
+                f"sigma must be a positive number or shape ({x.shape[0]},) of "
+                f"positive numbers; got shape {tuple(sigma.shape)}"
+            )
+        inp = torch.cat([x, torch.log(sigma)[:, None]], dim=1)
+        return self.net(inp) / sigma[:, None]

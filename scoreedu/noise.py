@@ -1,0 +1,21 @@
+"""Standard-normal and Rademacher draws that follow a tensor's device and dtype.
+
+A torch.Generator lives on one device; drawing there and moving the numbers keeps a seeded CPU
+generator usable with a batch on a GPU (and the same seed gives the same numbers on both).
+"""
+
+import torch
+
+
+def standard_normal(shape, like: torch.Tensor, generator=None) -> torch.Tensor:
+    """z ~ N(0, I) of the given shape, on like's device and in like's dtype."""
+    where = generator.device if generator is not None else like.device
+    z = torch.randn(shape, generator=generator, device=where, dtype=like.dtype)
+    return z.to(like.device)
+
+
+def rademacher(shape, like: torch.Tensor, generator=None) -> torch.Tensor:
+    """v with entries ±1, each with probability ½, on like's device and in like's dtype."""
+    where = generator.device if generator is not None else like.device
+    bits = torch.randint(0, 2, shape, generator=generator, device=where)
+    return (2 * bits - 1).to(device=like.device, dtype=like.dtype)

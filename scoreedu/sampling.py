@@ -1,0 +1,95 @@
+"""Langevin dynamics: follow the score, plus just enough noise to land on samples of p.
+
+langevin:          x ← x + ε s(x) + √(2ε) z, z ~ N(0, I), for n_steps steps.
+annealed_langevin: the same through decreasing noise levels σ_1 > ... > σ_L with the
+                   noise-conditional score s(x, σ_i) and step α_i = ε σ_i² / σ_L²
+                   (Song & Ermon, 2019).
+"""
+
+import torch
+
+from scoreedu import validate
+from scoreedu.noise import standard_normal
+
+
+def _step(score_values, x, step_size, generator):
+    z = standard_normal(x.shape, x, generator)
+    return x + step_size * score_values + (2 * step_size) ** 0.5 * z
+
+
+def langevin(
+    score,
+    x0: torch.Tensor,
+    step_size: float,
+    n_steps: int,
+    generator=None,
+    return_path: bool = False,
+):
+    """Unadjusted Langevin dynamics from x0.
+
+    score: (N, D) -> (N, D). x0: (N, D). step_size ε > 0. Returns x after n_steps, (N, D);
+    with return_path=True also every state, (n_steps + 1, N, D).
+    """
+    validate.callable_(score, "score")
+    validate.batch(x0, "x0")
+    step_size = validate.positive(step_size, "step_size")
+    validate.count(n_steps, "n_steps", minimum=0)
+    validate.generator(generator)
+    x, path = x0.detach(), [x0.detach()]
+    for _ in range(n_steps):
+        s = validate.like_x(score(x), x, "score").detach()
+        x = _step(s, x, step_size, generator)
+        if return_path:
+            path.append(x)
+    _check_finite(x, "langevin")
+    return (x, torch.stack(path)) if return_path else x
+
+
+def _check_sigmas(sigmas) -> torch.Tensor:
+    sigmas = torch.as_tensor(sigmas, dtype=torch.float64).flatten()
+    if sigmas.numel() == 0 or not torch.isfinite(sigmas).all() or (sigmas <= 0).any():
+        raise ValueError(f"sigmas must be finite numbers > 0; got {sigmas.tolist()}")
+    if (sigmas[1:] >= sigmas[:-1]).any():
+        raise ValueError(f"sigmas must be strictly decreasing; got {sigmas.tolist()}")
+    return sigmas
+
+
+def annealed_langevin(
+    score,
+    x0: torch.Tensor,
+    sigmas,
+    step_size: float,
+    n_steps_each: int,
+    generator=None,
+    return_path: bool = False,
+):
+    """Annealed Langevin dynamics (Song & Ermon, 2019).
+
+    score: (x (N, D), sigma float) -> (N, D). sigmas: decreasing noise levels.
+    For each σ_i, n_steps_each steps of x ← x + α_i s(x, σ_i) + √(2α_i) z, α_i = ε σ_i²/σ_L².
+    Returns x, (N, D); with return_path=True also every state, (L·n_steps_each + 1, N, D).
+    """
+    validate.callable_(score, "score")
+    validate.batch(x0, "x0")
+    step_size = validate.positive(step_size, "step_size")
+    validate.count(n_steps_each, "n_steps_each")
+    validate.generator(generator)
+    sigmas = _check_sigmas(sigmas)
+    x, path = x0.detach(), [x0.detach()]
+    for sigma in sigmas.tolist():
+        alpha = step_size * sigma**2 / sigmas[-1].item() ** 2
+        for _ in range(n_steps_each):
+            s = validate.like_x(score(x, sigma), x, "score").detach()
+            x = _step(s, x, alpha, generator)
+            if return_path:
+                path.append(x)
+    _check_finite(x, "annealed_langevin")
+    return (x, torch.stack(path)) if return_path else x
+
+
+def _check_finite(x, name):
+    if not torch.isfinite(x).all():
+        raise ValueError(
+            f"{name} diverged to NaN or inf: the step size is too large for this "
+            f"score; try a smaller step_size"
+        )

@@ -1,0 +1,26 @@
+"""The score ∇x log p(x) by automatic differentiation.
+
+log p(x) = -f(x) - log Z, and log Z does not depend on x: so the gradient of an unnormalised
+log-density (or of a negative energy) is already the score.
+"""
+
+import torch
+
+from scoreedu import validate
+
+
+def autograd_score(log_density, x: torch.Tensor, create_graph: bool = False) -> torch.Tensor:
+    """∇x log_density(x) per row, by autograd.
+
+    log_density: (N, D) -> (N,), normalised or not. x: (N, D). Returns (N, D).
+    create_graph=True keeps the graph, so the score itself can be differentiated (in θ or x).
+
+    Example: autograd_score(lambda x: -0.5 * (x**2).sum(1), x) equals -x.
+    """
+    validate.callable_(log_density, "log_density")
+    validate.batch(x)
+    with torch.enable_grad():
+        leaf = x.detach().requires_grad_(True)
+        values = validate.per_row(log_density(leaf), leaf, "log_density")
+        (grad,) = torch.autograd.grad(values.sum(), leaf, create_graph=create_graph)
+    return grad

@@ -1,0 +1,56 @@
+"""A small, seeded, device-aware training loop with a progress bar."""
+
+import torch
+from tqdm.auto import tqdm
+
+from scoreedu import validate
+
+
+def fit(
+    model,
+    loss_fn,
+    data: torch.Tensor,
+    n_steps: int = 1000,
+    batch_size: int = 128,
+    lr: float = 1e-3,
+    seed: int = 0,
+    progress: bool = True,
+    device=None,
+    every: int = 0,
+    callback=None,
+) -> list[float]:
+    """Train model with Adam on minibatches of data; return the loss of every step.
+
+    loss_fn(model, x_batch) -> 0-dim tensor, e.g. lambda m, x: implicit_score_matching(m, x).
+    data: (N, D). device: where to train (default: the model's device); data is moved there.
+    every/callback: callback(step, model) runs every `every` steps (e.g. to log a divergence).
+    """
+    validate.callable_(loss_fn, "loss_fn")
+    validate.batch(data, "data")
+    validate.count(n_steps, "n_steps")
+    validate.count(batch_size, "batch_size")
+    lr = validate.positive(lr, "lr")
+    params = [p for p in model.parameters() if p.requires_grad]
+    if not params:
+        raise ValueError("model has no trainable parameters")
+    if device is not None:
+        model.to(device)
+    where = params[0].device
+    data = data.to(device=where, dtype=params[0].dtype)
+    generator = torch.Generator().manual_seed(seed)
+    optimizer = torch.optim.Adam(params, lr=lr)
+    losses = []
+    for step in tqdm(range(n_steps), disable=not progress, desc="training", leave=False):
+        idx = torch.randint(
+            0, data.shape[0], (min(batch_size, data.shape[0]),), generator=generator
+        )
+        loss = loss_fn(model, data[idx.to(where)])
+        if not torch.isfinite(loss):
+            raise ValueError(f"the loss became {loss.item()} at step {step}: lower lr")
+        optimizer.zero_grad(set_to_none=True)
+        loss.backward()
+        optimizer.step()
+        losses.append(loss.item())
+        if callback is not None and every and (step + 1) % every == 0:
+            callback(step + 1, model)
+    return losses

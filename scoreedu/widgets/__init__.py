@@ -1,0 +1,14 @@
+"""The interactive explorers, one per chapter. Each follows the contract in base.Explorer:
+ex.controls (name -> control), ex.state (name -> array), ex.widget; display(ex) shows it.
+
+EXPLORERS maps each factory's name to the factory; the contract tests, the redraw benchmark
+and the playground iterate over it.
+"""
+
+from scoreedu.widgets.base import Explorer
+
+EXPLORERS: dict = {}
+# Each chapter registers its explorer below (one import and one entry each).
+# --- registrations ---
+
+__all__ = ["Explorer", "EXPLORERS", *EXPLORERS]

@@ -1,0 +1,102 @@
+"""The explorer contract: controls and state (the model), one PNG image (the view).
+
+An explorer computes each frame with the package's functions into `state` (name -> NumPy
+array), draws it by updating matplotlib artists in place, and renders one PNG into an
+ipywidgets.Image it owns. Changing any control's .value recomputes and redraws synchronously.
+
+Displaying an explorer sends both the live widget view and a PNG of the current frame: JupyterLab,
+Voilà and Colab show the widget, and a reader without a kernel (GitHub, nbviewer) sees the PNG.
+"""
+
+import base64
+import io
+
+import ipywidgets as widgets
+import numpy as np
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.figure import Figure
+
+from scoreedu.plot import use_style
+
+
+class Explorer:
+    """Base class. Subclasses set `title` and implement build(fig), compute(**values), draw(state).
+
+    controls: dict name -> ipywidgets control whose .value is passed to compute as a keyword.
+    figsize is in inches at `dpi`; the image is shown at exactly its pixel size, so it stays sharp.
+    """
+
+    title = "explorer"
+
+    def __init__(self, controls: dict, figsize=(9.0, 3.6), dpi: int = 80):
+        use_style()
+        self.controls = dict(controls)
+        self.state: dict = {}
+        self.figure = Figure(figsize=figsize, dpi=dpi, layout="constrained")
+        FigureCanvasAgg(self.figure)
+        width, height = int(figsize[0] * dpi), int(figsize[1] * dpi)
+        self.image = widgets.Image(
+            format="png",
+            layout=widgets.Layout(width=f"{width}px", height=f"{height}px", object_fit="contain"),
+        )
+        self.readout = widgets.HTML()
+        box = widgets.GridBox(
+            list(self.controls.values()),
+            layout=widgets.Layout(
+                grid_template_columns="repeat(2, minmax(280px, 1fr))", width=f"{width}px"
+            ),
+        )
+        self.widget = widgets.VBox([box, self.image, self.readout])
+        self.widget.add_class("scoreedu-explorer")
+        self.build(self.figure)
+        for control in self.controls.values():
+            control.observe(self._on_change, names="value")
+        self.update()
+
+    # --- for subclasses -------------------------------------------------------------------
+    def build(self, figure: Figure) -> None:
+        """Create the axes and artists once."""
+        raise NotImplementedError
+
+    def compute(self, **values) -> dict:
+        """The frame for these control values, from the package's functions: name -> array."""
+        raise NotImplementedError
+
+    def draw(self, state: dict) -> None:
+        """Update the artists (and self.readout.value) from state."""
+        raise NotImplementedError
+
+    # --- the machinery ----------------------------------------------------------------------
+    @property
+    def values(self) -> dict:
+        return {name: control.value for name, control in self.controls.items()}
+
+    def update(self) -> None:
+        """Recompute the state from the controls, redraw, re-render the PNG."""
+        self.state = {k: np.asarray(v) for k, v in self.compute(**self.values).items()}
+        self.draw(self.state)
+        self.image.value = self.png()
+
+    def _on_change(self, change) -> None:
+        self.update()
+
+    def png(self) -> bytes:
+        buffer = io.BytesIO()
+        self.figure.savefig(buffer, format="png", dpi=self.figure.dpi)
+        return buffer.getvalue()
+
+    def is_finite(self) -> bool:
+        """True when every number in the state is finite (no NaN, no inf)."""
+        return all(
+            np.isfinite(v).all() for v in self.state.values() if np.issubdtype(v.dtype, np.number)
+        )
+
+    def __repr__(self) -> str:
+        settings = ", ".join(f"{k}={v!r}" for k, v in self.values.items())
+        return f"<{type(self).__name__} ({self.title}): {settings}>"
+
+    def _repr_mimebundle_(self, include=None, exclude=None):
+        bundle = self.widget._repr_mimebundle_(include=include, exclude=exclude) or {}
+        bundle["text/plain"] = repr(self)
+        bundle["image/png"] = base64.b64encode(self.png()).decode("ascii")
+        return bundle

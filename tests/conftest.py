@@ -1,0 +1,19 @@
+import os
+
+import pytest
+import torch
+
+
+def pytest_collection_modifyitems(config, items):
+    skip_gpu = pytest.mark.skip(reason="needs a CUDA device (set SCOREEDU_DEVICE=cuda on one)")
+    for item in items:
+        if "gpu" in item.keywords and not torch.cuda.is_available():
+            item.add_marker(skip_gpu)
+
+
+@pytest.fixture
+def device():
+    """The device the tests run on: SCOREEDU_DEVICE when set, else the CPU."""
+    from scoreedu import get_device
+
+    return get_device(os.environ.get("SCOREEDU_DEVICE") or "cpu")

@@ -18,7 +18,8 @@ from scoreedu.device import get_device
 
 
 def _softplus_grad(h):
-    return torch.sigmoid(h)
+    # torch's softplus returns h itself above its threshold (20): match the function computed.
+    return torch.where(h > 20, torch.ones_like(h), torch.sigmoid(h))
 
 
 def _tanh_grad(h):
@@ -101,15 +102,19 @@ class ScoreMLP(nn.Module):
         hs, _ = self._pre_activations(x)
         d = [grad(h) for h in hs]  # σ'(h_l): (N, H) each
         weights = [layer.weight for layer in self.layers]  # W_l: (out, in)
-        p = weights[0] @ weights[-1]  # W_1 W_{L+1}: (H, H)
+        p = weights[0] @ weights[-1]  # W_1 W_{L+1}: (H, H), the only place D enters
         if self.depth == 1:
-            return d[0] @ torch.diagonal(p)
-        # m = D_{L-1} ... W_2 D_1 as a batch of (H, H) matrices, built from the left.
-        m = weights[1][None] * d[0][:, None, :]  # W_2 D_1: (N, H, H)
+            return d[0] @ torch.diagonal(p)  # tr(P D_1) = Σ_i P_ii σ'(h_1)_i
+        if self.depth == 2:
+            # σ'(h_1)ᵀ [P ∘ W_2ᵀ] σ'(h_2): one (N, H) × (H, H) product, like one more layer.
+            return ((d[0] @ (p * weights[1].T)) * d[1]).sum(1)
+        # m = W_L D_{L-1} ... W_2 D_1 as a batch of (N, H, H) matrices, built from the right end.
+        # Cost N·H³ per extra layer: a cycle of three or more diagonals does not collapse.
+        m = weights[1][None] * d[0][:, None, :]  # W_2 D_1
         for w, dl in zip(weights[2:-1], d[1:-1]):
             m = w @ (dl[:, :, None] * m)  # W_l D_{l-1} (...)
-        # tr(P D_L m) = Σ_ij P_ij d_L,j m_ji
-        return torch.einsum("ij,nj,nji->n", p, d[-1], m)
+        # tr(P D_L m) = Σ_j σ'(h_L)_j Σ_i P_ij m_ji
+        return ((m * p.T).sum(2) * d[-1]).sum(1)
 
 
 class NoiseConditionalScoreMLP(nn.Module):

@@ -10,6 +10,8 @@ a black-box f: R^D -> R^D needs D of them. The methods here:
 Every method keeps the graph, so a loss built on the trace trains the network.
 """
 
+import warnings
+
 import torch
 
 from scoreedu import validate
@@ -24,30 +26,49 @@ def _with_grad(x: torch.Tensor) -> torch.Tensor:
     return x if x.requires_grad else x.detach().requires_grad_(True)
 
 
+@torch.enable_grad()  # the trace is a derivative: it needs autograd even under torch.no_grad()
 def trace_loop(f, x: torch.Tensor) -> torch.Tensor:
     """Σ_i ∂f_i/∂x_i with one backward pass per coordinate i. x: (N, D) -> (N,)."""
     x = _with_grad(x)
     out = validate.like_x(f(x), x, "f")
     trace = torch.zeros(x.shape[0], dtype=x.dtype, device=x.device)
     for i in range(x.shape[1]):
+        # Row i of J is the vector-Jacobian product e_iᵀ J: a whole backward pass for one entry.
         (row,) = torch.autograd.grad(out[:, i].sum(), x, create_graph=True)
         trace = trace + row[:, i]
     return trace
 
 
-def trace_vmap(f, x: torch.Tensor, mode: str = "rev") -> torch.Tensor:
-    """The exact trace from the full per-example Jacobian, built by torch.func. x: (N, D)."""
+def batch_jacobian(f, x: torch.Tensor, mode: str = "rev") -> torch.Tensor:
+    """∇x f(x) for every row at once, by torch.func. x: (N, D) -> (N, D, D), [n, i, j] = ∂f_i/∂x_j.
+
+    mode "rev" (vmap(jacrev)) batches the D vector-Jacobian products, one per row of J;
+    mode "fwd" (vmap(jacfwd)) batches D Jacobian-vector products, one per column.
+    """
     from torch.func import jacfwd, jacrev, vmap
 
+    validate.callable_(f, "f")
+    validate.batch(x)
+    if mode not in ("rev", "fwd"):
+        raise ValueError(f"mode must be 'rev' or 'fwd'; got {mode!r}")
     jac = {"rev": jacrev, "fwd": jacfwd}[mode]
 
     def f_single(xi):
         return f(xi[None])[0]
 
-    jacobians = vmap(jac(f_single))(x)  # (N, D, D)
-    return torch.diagonal(jacobians, dim1=1, dim2=2).sum(1)
+    with warnings.catch_warnings():
+        # jacfwd's first call imports torch's forward-mode decompositions, which script
+        # themselves with the deprecated torch.jit.script: torch's own warning, not the caller's.
+        warnings.filterwarnings("ignore", "`torch.jit.script` is deprecated", DeprecationWarning)
+        return vmap(jac(f_single))(x)
 
 
+def trace_vmap(f, x: torch.Tensor, mode: str = "rev") -> torch.Tensor:
+    """The exact trace from the full per-example Jacobian, built by torch.func. x: (N, D)."""
+    return torch.diagonal(batch_jacobian(f, x, mode), dim1=1, dim2=2).sum(1)
+
+
+@torch.enable_grad()
 def trace_hutchinson(
     f, x: torch.Tensor, n_probes: int = 1, generator=None, probe: str = "gaussian"
 ) -> torch.Tensor:

@@ -10,5 +10,8 @@ from scoreedu.widgets.base import Explorer
 EXPLORERS: dict = {}
 # Each chapter registers its explorer below (one import and one entry each).
 # --- registrations ---
+from scoreedu.widgets.energy import energy_explorer  # noqa: E402
+
+EXPLORERS["energy_explorer"] = energy_explorer
 
 __all__ = ["Explorer", "EXPLORERS", *EXPLORERS]

@@ -68,6 +68,22 @@ class Explorer:
 
     # --- the machinery ----------------------------------------------------------------------
     @property
+    def image(self) -> widgets.Image:
+        """The ipywidgets.Image the frame is rendered into: what the browser shows."""
+        return self._image
+
+    @image.setter
+    def image(self, value) -> None:
+        # A subclass that reused the name for a matplotlib artist would leave the browser's
+        # picture blank and frozen while every test on ex.image still passed.
+        if not isinstance(value, widgets.Image):
+            raise TypeError(
+                f"{type(self).__name__}: self.image is the ipywidgets.Image the browser shows; "
+                f"name the {type(value).__name__} something else (e.g. self.density_image)"
+            )
+        self._image = value
+
+    @property
     def values(self) -> dict:
         return {name: control.value for name, control in self.controls.items()}
 

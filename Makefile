@@ -3,6 +3,8 @@ PYTHON ?= python3.11
 VENV   ?= .venv
 BIN     = $(VENV)/bin
 PORT   ?= 8866
+# Jupyter refuses to start as root (containers, CI, cloud shells) without this flag.
+AS_ROOT = $(if $(filter 0,$(shell id -u)),--allow-root)
 
 .PHONY: lab test test-quick voila lint format notebooks-sync bench clean
 
@@ -14,7 +16,7 @@ $(BIN)/activate: requirements.txt pyproject.toml
 
 ## Set up and open the series in JupyterLab at the start notebook.
 lab: $(BIN)/activate
-	$(BIN)/jupyter lab notebooks/00_start_here.ipynb
+	$(BIN)/jupyter lab $(AS_ROOT) notebooks/00_start_here.ipynb
 
 ## Set up and run every test: unit tests, ruff, nbval over every notebook, browser tests.
 test: $(BIN)/activate

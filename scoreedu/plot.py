@@ -1,12 +1,14 @@
 """The drawing every chapter shares: a 2-D density with its score field.
 
 Computation stays outside: these functions take numbers (NumPy arrays) and draw them, so a
-static figure and a live explorer use the same code. `grid` builds the evaluation points.
+static figure and a live explorer use the same code. `grid` builds the evaluation points and
+`field_on_grid` evaluates a distribution on them (density and score) for drawing.
 """
 
 import matplotlib as mpl
 import numpy as np
 import torch
+from matplotlib.patches import FancyArrowPatch
 
 STYLE = {
     "figure.dpi": 72,
@@ -70,20 +72,110 @@ def draw_density(ax, xs, ys, density, title="", cmap="viridis", label="density p
 
 
 def draw_field(
-    ax, xs, ys, u, v, style: str = "arrows", color="white", mode: str = "raw", scale=None
+    ax,
+    xs,
+    ys,
+    u,
+    v,
+    style: str = "arrows",
+    color="white",
+    mode: str = "raw",
+    scale=None,
+    scale_units=None,
+    linewidth=0.8,
+    density: float = 1.0,
 ):
     """Draw a vector field (u, v), each (n_y, n_x), as "arrows" (quiver) or "streamlines".
 
+    scale, scale_units: passed to quiver (scale=1, scale_units="xy" draws (u, v) in data units;
+    the default autoscales). linewidth: a number or an (n_y, n_x) array, for streamlines.
+    density: how closely streamlines are packed (matplotlib's streamplot density).
     Returns the artist (a Quiver, or the StreamplotSet).
     """
     xs, ys = np.asarray(xs), np.asarray(ys)
     u, v = normalise_arrows(np.asarray(u), np.asarray(v), mode)
     if style == "arrows":
         xx, yy = np.meshgrid(xs, ys)
-        return ax.quiver(xx, yy, u, v, color=color, angles="xy", scale=scale, width=0.004)
+        return ax.quiver(
+            xx,
+            yy,
+            u,
+            v,
+            color=color,
+            angles="xy",
+            scale=scale,
+            scale_units=scale_units,
+            width=0.004,
+        )
     if style == "streamlines":
-        return ax.streamplot(xs, ys, u, v, color=color, density=1.0, linewidth=0.8, arrowsize=0.8)
+        return ax.streamplot(
+            xs, ys, u, v, color=color, density=density, linewidth=linewidth, arrowsize=0.8
+        )
     raise ValueError(f"style must be 'arrows' or 'streamlines'; got {style!r}")
+
+
+def remove_streamlines(ax, stream) -> None:
+    """Take a StreamplotSet off ax: its line collection and its arrow patches.
+
+    streamplot adds each arrow head to the axes as its own patch, so all arrow patches on ax
+    are removed: keep other FancyArrowPatch artists off an axes that redraws streamlines.
+    """
+    stream.lines.remove()
+    for patch in list(ax.patches):
+        if isinstance(patch, FancyArrowPatch):
+            patch.remove()
+
+
+def arrow_vectors(
+    u, v, mode: str = "raw", length: float = 1.0, reference: float = 1.0, max_length=None
+):
+    """Arrows in data units, ready for quiver(..., scale=1, scale_units="xy").
+
+    "raw": (u, v) · length / reference, so a vector of size `reference` is drawn `length` long and
+    the lengths compare across frames; arrows longer than max_length are shortened to it (their
+    direction kept). "unit": every arrow `length` long, only the direction shows.
+    Returns (u, v, clipped) with clipped a boolean array: the arrows that were shortened.
+    """
+    u, v = np.asarray(u, dtype=float), np.asarray(v, dtype=float)
+    norm = np.hypot(u, v)
+    if mode == "unit":
+        u, v = normalise_arrows(u, v, "unit")
+        return u * length, v * length, np.zeros(u.shape, dtype=bool)
+    if mode != "raw":
+        raise ValueError(f"mode must be 'raw' or 'unit'; got {mode!r}")
+    drawn = norm * length / reference
+    cap = np.inf if max_length is None else max_length
+    clipped = drawn > cap
+    shrink = np.where(clipped, cap / np.where(drawn > 0, drawn, 1.0), 1.0)
+    factor = length / reference * shrink
+    return u * factor, v * factor, clipped
+
+
+def field_on_grid(distribution, bounds, n: int, temperature: float = 1.0, dtype=torch.float64):
+    """A distribution's density and score on an n × n grid, as NumPy arrays for drawing.
+
+    distribution: anything with log_prob(x) -> (N,) and score(x) -> (N, D=2).
+    temperature T tempers it: p_T(x) ∝ p(x)^(1/T), so log p_T = log p / T + const and the score
+    is score / T. The density is normalised over the grid (its sum times the cell area is 1).
+    Returns a dict: xs (n,), ys (n,), log_density (n, n) (log p / T, unnormalised),
+    density (n, n), score_u (n, n), score_v (n, n), indexed [i_y, i_x].
+    """
+    if not temperature > 0:
+        raise ValueError(f"temperature must be > 0; got {temperature!r}")
+    xs, ys, points = grid(bounds, n, dtype=dtype)
+    with torch.no_grad():
+        log_p = distribution.log_prob(points) / temperature
+        score = distribution.score(points) / temperature
+    cell = float((xs[1] - xs[0]) * (ys[1] - ys[0]))
+    density = torch.softmax(log_p, dim=0) / cell
+    return {
+        "xs": xs.cpu().numpy(),
+        "ys": ys.cpu().numpy(),
+        "log_density": log_p.reshape(n, n).cpu().numpy(),
+        "density": density.reshape(n, n).cpu().numpy(),
+        "score_u": score[:, 0].reshape(n, n).cpu().numpy(),
+        "score_v": score[:, 1].reshape(n, n).cpu().numpy(),
+    }
 
 
 def density_and_score(
@@ -101,3 +193,67 @@ def density_and_score(
     if style == "streamlines":
         return draw_field(ax, xs, ys, score_u, score_v, style=style, mode=mode)
     return draw_field(ax, xs_, ys_, u, v, style=style, mode=mode)
+
+
+def _interpolate(xs, ys, u, v, points):
+    """Bilinear interpolation of the gridded field (u, v) [i_y, i_x] at points (M, 2)."""
+    fx = np.clip((points[:, 0] - xs[0]) / (xs[1] - xs[0]), 0.0, len(xs) - 1.000001)
+    fy = np.clip((points[:, 1] - ys[0]) / (ys[1] - ys[0]), 0.0, len(ys) - 1.000001)
+    ix, iy = fx.astype(int), fy.astype(int)
+    tx, ty = fx - ix, fy - iy
+    out = []
+    for f in (u, v):
+        top = f[iy, ix] * (1 - tx) + f[iy, ix + 1] * tx
+        bottom = f[iy + 1, ix] * (1 - tx) + f[iy + 1, ix + 1] * tx
+        out.append(top * (1 - ty) + bottom * ty)
+    return np.stack(out, axis=1)
+
+
+def trace_streamlines(xs, ys, u, v, seeds, step: float, n_steps: int, halvings: int = 6):
+    """Streamlines of a gridded field (u, v) through each seed, all seeds at once.
+
+    Each step moves up to `step` along the field's direction (midpoint rule on the bilinear
+    interpolant), backwards and forwards from the seed. A step that would cross a zero of the
+    field (the direction there reverses: a mode of the density) is halved, up to `halvings`
+    times, then skipped, so a line comes to rest at the zero instead of jittering around it.
+    Points stay inside the grid's box.
+    xs (n_x,), ys (n_y,), u, v (n_y, n_x), seeds (M, 2). Returns (M, 2 n_steps + 1, 2): the
+    backward part reversed, then the seed, then the forward part, so each row runs along the field.
+    matplotlib's streamplot avoids overlaps but costs about 100 ms a frame; this costs a few.
+    """
+    xs, ys, u, v = (np.asarray(a, dtype=float) for a in (xs, ys, u, v))
+    lo, hi = np.array([xs[0], ys[0]]), np.array([xs[-1], ys[-1]])
+    seeds = np.asarray(seeds, dtype=float)
+
+    def direction(points, sign):
+        f = _interpolate(xs, ys, u, v, points)
+        norm = np.linalg.norm(f, axis=1, keepdims=True)
+        return sign * f / np.where(norm > 0, norm, 1.0)
+
+    halves = []
+    for sign in (-1.0, 1.0):
+        points, path = seeds, []
+        for _ in range(n_steps):
+            here = direction(points, sign)
+            h = np.full((len(points), 1), float(step))
+            for attempt in range(halvings + 1):
+                middle = np.clip(points + 0.5 * h * here, lo, hi)
+                towards = direction(middle, sign)
+                moved = np.clip(points + h * towards, lo, hi)
+                reverses = ((towards * here).sum(1, keepdims=True) < 0) | (
+                    (direction(moved, sign) * here).sum(1, keepdims=True) < 0
+                )
+                if not reverses.any():
+                    break
+                if attempt < halvings:
+                    h = np.where(reverses, 0.5 * h, h)
+            points = np.where(reverses, points, moved)
+            path.append(points)
+        halves.append(np.stack(path, axis=1))
+    return np.concatenate([halves[0][:, ::-1], seeds[:, None, :], halves[1]], axis=1)
+
+
+def streamline_segments(lines):
+    """(M, L, 2) polylines -> (M (L - 1), 2, 2) segments for a LineCollection."""
+    lines = np.asarray(lines)
+    return np.stack([lines[:, :-1], lines[:, 1:]], axis=2).reshape(-1, 2, 2)

@@ -20,7 +20,10 @@ def autograd_score(log_density, x: torch.Tensor, create_graph: bool = False) -> 
     validate.callable_(log_density, "log_density")
     validate.batch(x)
     with torch.enable_grad():
-        leaf = x.detach().requires_grad_(True)
+        # With create_graph and an x that already requires grad, differentiate through x itself,
+        # so the caller can take derivatives of the score in x (a Laplacian, a Jacobian trace).
+        keep = create_graph and x.requires_grad
+        leaf = x if keep else x.detach().requires_grad_(True)
         values = validate.per_row(log_density(leaf), leaf, "log_density")
         (grad,) = torch.autograd.grad(values.sum(), leaf, create_graph=create_graph)
     return grad

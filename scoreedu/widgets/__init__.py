@@ -10,6 +10,9 @@ from scoreedu.widgets.base import Explorer
 EXPLORERS: dict = {}
 # Each chapter registers its explorer below (one import and one entry each).
 # --- registrations ---
+from scoreedu.widgets.score_field import score_field_explorer  # noqa: E402
+
+EXPLORERS["score_field_explorer"] = score_field_explorer
 from scoreedu.widgets.energy import energy_explorer  # noqa: E402
 
 EXPLORERS["energy_explorer"] = energy_explorer

@@ -1,0 +1,246 @@
+"""The score field explorer of chapter 2: a two-component mixture, its density and its score.
+
+Sliders set the mixture p(x) = w N(μ_1, σ_1² I) + (1 - w) N(μ_2, σ_2² I) in 2-D (the second
+weight is 1 - w, so the weights always sum to one) and a temperature T: the picture shows the
+tempered density p_T(x) ∝ p(x)^(1/T), whose score is ∇x log p(x) / T. Toggles draw the score as
+arrows or streamlines, and with raw or unit lengths. The right panel follows the line through the
+two centres: the score's component along it and the density along it.
+"""
+
+import ipywidgets as widgets
+import numpy as np
+import torch
+from matplotlib.collections import LineCollection
+
+from scoreedu import plot
+from scoreedu.distributions import GaussianMixture
+from scoreedu.widgets.base import Explorer
+
+BOUNDS = ((-4.0, 4.0), (-4.0, 4.0))
+N_DENSITY = 64  # the image: imshow interpolates, so a modest grid looks smooth
+N_FIELD = 17  # the arrows: a coarse grid keeps them readable
+# Streamlines start from an 8 x 8 grid of seeds and run STREAM_STEPS steps of STREAM_STEP each
+# way: traced all at once (plot.trace_streamlines), since matplotlib's streamplot costs ~100 ms.
+SEEDS = np.stack(np.meshgrid(np.linspace(-3.5, 3.5, 8), np.linspace(-3.5, 3.5, 8)), -1).reshape(
+    -1, 2
+)
+STREAM_STEP, STREAM_STEPS = 0.08, 12
+N_LINE = 200
+# Raw arrow lengths: a score of size REFERENCE is drawn one grid spacing long, on every frame,
+# so lengths compare across settings; longer arrows are shortened to MAX_SPACINGS spacings.
+REFERENCE = 4.0
+MAX_SPACINGS = 1.6
+
+
+def _slider(value, low, high, step, description):
+    return widgets.FloatSlider(
+        value=value,
+        min=low,
+        max=high,
+        step=step,
+        description=description,
+        readout_format=".2f",
+        style={"description_width": "initial"},
+        layout=widgets.Layout(width="95%"),
+    )
+
+
+def _toggle(value, options, description):
+    return widgets.ToggleButtons(
+        value=value,
+        options=options,
+        description=description,
+        style={"description_width": "initial", "button_width": "90px"},
+    )
+
+
+class ScoreFieldExplorer(Explorer):
+    title = "score field explorer"
+
+    def __init__(
+        self,
+        mean1=(-1.5, -0.5),
+        mean2=(1.5, 1.0),
+        spread1=0.6,
+        spread2=1.0,
+        weight1=0.4,
+        temperature=1.0,
+        style="arrows",
+        lengths="raw",
+    ):
+        controls = {
+            "x1": _slider(mean1[0], -3.0, 3.0, 0.1, "centre 1: x₁"),
+            "y1": _slider(mean1[1], -3.0, 3.0, 0.1, "centre 1: x₂"),
+            "x2": _slider(mean2[0], -3.0, 3.0, 0.1, "centre 2: x₁"),
+            "y2": _slider(mean2[1], -3.0, 3.0, 0.1, "centre 2: x₂"),
+            "spread1": _slider(spread1, 0.2, 2.0, 0.05, "spread σ₁"),
+            "spread2": _slider(spread2, 0.2, 2.0, 0.05, "spread σ₂"),
+            "weight1": _slider(weight1, 0.05, 0.95, 0.05, "weight w of 1 (2 gets 1 − w)"),
+            "temperature": _slider(temperature, 0.25, 4.0, 0.05, "temperature T"),
+            "style": _toggle(style, ["arrows", "streamlines"], "draw the score as"),
+            "lengths": _toggle(lengths, ["raw", "unit"], "arrow lengths"),
+        }
+        super().__init__(controls, figsize=(9.0, 3.6))
+
+    def build(self, fig):
+        # Fixed margins and no layout engine at all: re-solving the layout on every frame costs,
+        # and savefig draws the figure twice while any engine (even "none"'s placeholder) is set.
+        fig.set_layout_engine(None)
+        margins = {"left": 0.07, "right": 0.93, "bottom": 0.14, "top": 0.9, "wspace": 0.3}
+        self.ax, self.ax_line = fig.subplots(1, 2, gridspec_kw=margins | {"width_ratios": (1, 1.3)})
+        empty = np.zeros((N_DENSITY, N_DENSITY))
+        xs = np.linspace(*BOUNDS[0], N_DENSITY)
+        self.density_image = plot.draw_density(
+            self.ax, xs, xs, empty, title="tempered density and score"
+        )
+        field_xs = np.linspace(*BOUNDS[0], N_FIELD)
+        zeros = np.zeros((N_FIELD, N_FIELD))
+        self.quiver = plot.draw_field(
+            self.ax, field_xs, field_xs, zeros, zeros, scale=1.0, scale_units="xy"
+        )
+        self.stream = LineCollection([], colors="white", linewidths=1.0, visible=False)
+        self.ax.add_collection(self.stream)
+        zeros = np.zeros(len(SEEDS))
+        self.heads = self.ax.quiver(
+            SEEDS[:, 0],
+            SEEDS[:, 1],
+            zeros,
+            zeros,
+            color="white",
+            angles="xy",
+            scale_units="xy",
+            scale=1.0,
+            width=0.005,
+            headwidth=4,
+            visible=False,
+        )
+        (self.centres,) = self.ax.plot([], [], "r+", markersize=9, mew=2, label="centres μ₁, μ₂")
+        self.ax.set_xlim(*BOUNDS[0])
+        self.ax.set_ylim(*BOUNDS[1])
+        ax = self.ax_line
+        (self.score_line,) = ax.plot([], [], color="C0", label="score along the line, s·e")
+        ax.axhline(0.0, color="grey", linewidth=0.6)
+        ax.set_xlabel("position t along the line through μ₁ and μ₂")
+        ax.set_ylabel("score component s·e")
+        ax.set_title("along the line x = c + t e", fontsize=10)
+        # The density shares this axes, scaled so its peak sits at 90 % of the height: a second
+        # y-axis would cost a third more per frame.
+        (self.density_line,) = ax.plot([], [], color="C1", label="p_T along the line (scaled)")
+        self.centre_marks = [ax.axvline(0.0, color="red", linewidth=0.8, ls=":") for _ in range(2)]
+        ax.legend(handles=[self.score_line, self.density_line], loc="upper right", fontsize=8)
+
+    def compute(self, x1, y1, x2, y2, spread1, spread2, weight1, temperature, style, lengths):
+        means = torch.tensor([[x1, y1], [x2, y2]], dtype=torch.float64)
+        mixture = GaussianMixture(means, [spread1, spread2], [weight1, 1.0 - weight1])
+        image = plot.field_on_grid(mixture, BOUNDS, N_DENSITY, temperature)
+        field = plot.field_on_grid(mixture, BOUNDS, N_FIELD, temperature)
+        spacing = (BOUNDS[0][1] - BOUNDS[0][0]) / (N_FIELD - 1)
+        u, v, clipped = plot.arrow_vectors(
+            field["score_u"], field["score_v"], lengths, spacing, REFERENCE, MAX_SPACINGS * spacing
+        )
+        lines = plot.trace_streamlines(
+            image["xs"],
+            image["ys"],
+            image["score_u"],
+            image["score_v"],
+            SEEDS,
+            STREAM_STEP,
+            STREAM_STEPS,
+        )
+        with torch.no_grad():
+            on_lines = mixture.score(torch.as_tensor(lines.reshape(-1, 2))) / temperature
+            at_seeds = mixture.score(torch.as_tensor(SEEDS)) / temperature
+        speed = on_lines.norm(dim=1).reshape(lines.shape[:2]).numpy()
+        head_u, head_v, _ = plot.arrow_vectors(at_seeds[:, 0], at_seeds[:, 1], "unit", 0.3)
+        # The line through both centres (along x₁ when they coincide), centred between them.
+        centre = means.mean(0)
+        direction = means[1] - means[0]
+        length = float(direction.norm())
+        e = direction / length if length > 1e-9 else torch.tensor([1.0, 0.0], dtype=torch.float64)
+        t = torch.linspace(-5.0, 5.0, N_LINE, dtype=torch.float64)
+        along = centre + t[:, None] * e
+        with torch.no_grad():
+            score_along = mixture.score(along) @ e / temperature
+            log_p_along = mixture.log_prob(along) / temperature
+        # The same grid normalisation as the image, so the two panels show the same p_T.
+        log_z = float(torch.logsumexp(torch.as_tensor(image["log_density"]).flatten(), 0))
+        cell = float((image["xs"][1] - image["xs"][0]) ** 2)
+        density_along = torch.exp(log_p_along - log_z) / cell
+        return {
+            "means": means.numpy(),
+            "stds": np.array([spread1, spread2]),
+            "weights": np.array([weight1, 1.0 - weight1]),
+            "temperature": np.array(temperature),
+            "xs": image["xs"],
+            "ys": image["ys"],
+            "density": image["density"],
+            "field_xs": field["xs"],
+            "field_ys": field["ys"],
+            "score_u": field["score_u"],
+            "score_v": field["score_v"],
+            "arrow_u": u,
+            "arrow_v": v,
+            "clipped": clipped,
+            "streamlines": lines,
+            "streamline_widths": self._linewidths(speed[:, :-1], lengths).reshape(-1),
+            "head_u": head_u,
+            "head_v": head_v,
+            "t": t.numpy(),
+            "centre_t": ((means - centre) @ e).numpy(),
+            "score_along": score_along.numpy(),
+            "density_along": density_along.numpy(),
+            "style": np.array(style),
+            "lengths": np.array(lengths),
+        }
+
+    def draw(self, state):
+        density = state["density"]
+        self.density_image.set_data(density)
+        self.density_image.set_clim(0.0, float(density.max()))
+        self.centres.set_data(state["means"][:, 0], state["means"][:, 1])
+        arrows = str(state["style"]) == "arrows"
+        self.quiver.set_visible(arrows)
+        self.stream.set_visible(not arrows)
+        self.heads.set_visible(not arrows)
+        if arrows:
+            self.quiver.set_UVC(state["arrow_u"], state["arrow_v"])
+        else:
+            self.stream.set_segments(plot.streamline_segments(state["streamlines"]))
+            self.stream.set_linewidths(state["streamline_widths"])
+            self.heads.set_UVC(state["head_u"], state["head_v"])
+        t = state["t"]
+        self.score_line.set_data(t, state["score_along"])
+        for mark, where in zip(self.centre_marks, state["centre_t"]):
+            mark.set_xdata([where, where])
+        self.ax_line.set_xlim(t[0], t[-1])
+        low, high = float(state["score_along"].min()), float(state["score_along"].max())
+        pad = 0.08 * (high - low) or 1.0
+        low, high = low - pad, high + pad
+        self.ax_line.set_ylim(low, high)
+        scaled = state["density_along"] / float(state["density_along"].max())
+        self.density_line.set_data(t, low + 0.9 * (high - low) * scaled)
+        magnitude = np.hypot(state["score_u"], state["score_v"])
+        w = state["weights"]
+        clipped = int(state["clipped"].sum())
+        self.readout.value = (
+            f"weights w = ({w[0]:.2f}, {w[1]:.2f}) sum to {w.sum():.2f}; "
+            f"T = {float(state['temperature']):.2f}; "
+            f"largest |score| on the arrow grid: {magnitude.max():.3g}"
+            + (f"; {clipped} raw arrows shortened to fit" if clipped else "")
+        )
+
+    @staticmethod
+    def _linewidths(speed, lengths):
+        """Streamline widths: growing with |score| ("raw", capped) or all equal ("unit")."""
+        if lengths == "unit":
+            return np.ones_like(speed)
+        return 0.4 + 2.0 * np.minimum(speed / (MAX_SPACINGS * REFERENCE), 1.0)
+
+
+def score_field_explorer(**options) -> ScoreFieldExplorer:
+    """The chapter 2 explorer: a 2-D two-component mixture's density and score field, live.
+
+    options: mean1, mean2 ((x₁, x₂) pairs), spread1, spread2, weight1 (the second weight is
+    1 - weight1), temperature, style ("arrows" or "streamlines"), lengths ("raw" or "unit").
+    """
+    return ScoreFieldExplorer(**options)

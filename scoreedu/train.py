@@ -54,3 +54,45 @@ def fit(
         if callback is not None and every and (step + 1) % every == 0:
             callback(step + 1, model)
     return losses
+
+
+def fit_full_batch(
+    model, loss_fn, data: torch.Tensor, max_iter: int = 200, tolerance: float = 1e-10
+) -> list[float]:
+    """Minimise loss_fn(model, data) on all of data at once with L-BFGS; return its losses.
+
+    For small smooth problems (a Gaussian model, a closed form to compare with) where the exact
+    minimiser on these samples matters, not a stochastic approximation of it. data: (N, D).
+    Stops when every gradient entry is below tolerance, or after max_iter iterations.
+    """
+    validate.callable_(loss_fn, "loss_fn")
+    validate.batch(data, "data")
+    validate.count(max_iter, "max_iter")
+    tolerance = validate.positive(tolerance, "tolerance")
+    params = [p for p in model.parameters() if p.requires_grad]
+    if not params:
+        raise ValueError("model has no trainable parameters")
+    data = data.to(device=params[0].device, dtype=params[0].dtype)
+    optimizer = torch.optim.LBFGS(
+        params,
+        max_iter=max_iter,
+        tolerance_grad=tolerance,
+        # not on a small change of the loss: near a minimum the loss moves by the square of the
+        # parameters' error, so that test stops with the parameters still ~1e-7 off.
+        tolerance_change=0.0,
+        history_size=50,
+        line_search_fn="strong_wolfe",
+    )
+    losses = []
+
+    def closure():
+        optimizer.zero_grad(set_to_none=True)
+        loss = loss_fn(model, data)
+        if not torch.isfinite(loss):
+            raise ValueError(f"the loss became {loss.item()}: start closer to a minimum")
+        loss.backward()
+        losses.append(loss.item())
+        return loss
+
+    optimizer.step(closure)
+    return losses

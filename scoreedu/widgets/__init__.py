@@ -16,5 +16,8 @@ EXPLORERS["score_field_explorer"] = score_field_explorer
 from scoreedu.widgets.energy import energy_explorer  # noqa: E402
 
 EXPLORERS["energy_explorer"] = energy_explorer
+from scoreedu.widgets.objective_gap import objective_gap_explorer  # noqa: E402
+
+EXPLORERS["objective_gap_explorer"] = objective_gap_explorer
 
 __all__ = ["Explorer", "EXPLORERS", *EXPLORERS]

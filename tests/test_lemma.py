@@ -1,0 +1,98 @@
+"""scoreedu.lemma: each step of Hyvärinen's 1-D proof holds by quadrature; the truncated normal."""
+
+import math
+
+import pytest
+import torch
+
+from scoreedu.distributions import GaussianMixture
+from scoreedu.gaussian_model import GaussianScoreModel
+from scoreedu.lemma import (
+    TruncatedNormal,
+    boundary_term,
+    derivative,
+    grid_1d,
+    integrate,
+    lemma_terms,
+    quadrature_objectives,
+)
+from scoreedu.nets import ScoreMLP
+
+MIXTURE_1D = GaussianMixture([[-2.0], [1.5]], [0.6, 1.0], [0.4, 0.6])
+
+
+def test_integrate_and_derivative_on_known_functions():
+    x = grid_1d(-10, 10, 2001)
+    gauss = torch.exp(-0.5 * x[:, 0] ** 2)
+    assert integrate(gauss, x).item() == pytest.approx(math.sqrt(2 * math.pi), rel=1e-12)
+    assert integrate(x[:, 0] ** 2, x).item() == pytest.approx(2000 / 3, rel=1e-5)
+    torch.testing.assert_close(derivative(torch.sin, x), torch.cos(x[:, 0]))
+    assert boundary_term(x[:, 0] ** 2).item() == 0.0
+    assert boundary_term(x).item() == 20.0
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_every_step_of_the_lemma_holds_on_a_mixture(seed):
+    torch.manual_seed(seed)
+    model = ScoreMLP(1, hidden=16, dtype=torch.float64)
+    t = lemma_terms(MIXTURE_1D, model, grid_1d(-14, 14, 4001))
+    expanded = t["model_term"] - t["cross_term"] + t["constant"]
+    assert t["explicit"].item() == pytest.approx(expanded.item(), abs=1e-12)
+    assert t["cross_term"].item() == pytest.approx(t["cross_by_dp"].item(), abs=1e-10)
+    by_parts = t["boundary"] - t["trace_term"]
+    assert t["cross_by_dp"].item() == pytest.approx(by_parts.item(), abs=1e-10)
+    assert abs(t["boundary"].item()) < 1e-20
+    assert (t["explicit"] - t["implicit"]).item() == pytest.approx(t["constant"].item(), abs=1e-10)
+
+
+def test_the_boundary_term_survives_on_the_half_normal():
+    x = grid_1d(0, 14, 8001)
+    for theta in (0.5, 2.0):
+        t = lemma_terms(TruncatedNormal(0.0), GaussianScoreModel(1, mean=[theta]), x)
+        # [p s]_0^∞ = −p(0) s_θ(0) = −√(2/π) θ
+        assert t["boundary"].item() == pytest.approx(-math.sqrt(2 / math.pi) * theta, rel=1e-12)
+        gap = t["explicit"] - t["implicit"]
+        assert gap.item() == pytest.approx(t["constant"].item() - t["boundary"].item(), abs=1e-6)
+
+
+def test_quadrature_objectives_in_1d_match_lemma_terms():
+    model = GaussianScoreModel(1, mean=[0.7], precision=[[1.3]])
+    x = grid_1d(-14, 14, 4001)
+    t = lemma_terms(MIXTURE_1D, model, x)
+    q = quadrature_objectives(model, MIXTURE_1D, [(-14, 14)], n=4001)
+    for name in ("explicit", "implicit", "constant"):
+        assert q[name].item() == pytest.approx(t[name].item(), abs=1e-12)
+
+
+def test_truncated_normal_density_score_moments_and_samples():
+    tn = TruncatedNormal(lo=-0.5, hi=2.0, mean=0.3, std=0.8)
+    x = grid_1d(-0.5, 2.0, 4001)
+    assert integrate(tn.log_prob(x).exp(), x).item() == pytest.approx(1.0, abs=1e-6)
+    mean = integrate(x[:, 0] * tn.log_prob(x).exp(), x).item()
+    assert tn.expected_value() == pytest.approx(mean, abs=1e-6)
+    torch.testing.assert_close(tn.score(x)[:, 0], derivative(tn.log_prob, x))
+    draws = tn.sample(40000, generator=torch.Generator().manual_seed(0), dtype=torch.float64)
+    assert draws.min() >= -0.5 and draws.max() <= 2.0
+    assert draws.mean().item() == pytest.approx(tn.expected_value(), abs=0.01)
+    outside = torch.tensor([[-1.0], [3.0]], dtype=torch.float64)
+    assert torch.isneginf(tn.log_prob(outside)).all()
+    assert TruncatedNormal(0.0).expected_value() == pytest.approx(math.sqrt(2 / math.pi))
+
+
+def test_bad_inputs_are_refused():
+    with pytest.raises(ValueError, match="lo < hi"):
+        grid_1d(1.0, 0.0)
+    with pytest.raises(ValueError, match="n must be an int >= 3"):
+        grid_1d(0.0, 1.0, 2)
+    with pytest.raises(ValueError, match="one entry per grid point"):
+        integrate(torch.zeros(5), grid_1d(0.0, 1.0, 4))
+    with pytest.raises(ValueError, match="increasing grid"):
+        integrate(torch.zeros(3), torch.tensor([0.0, 2.0, 1.0]))
+    with pytest.raises(ValueError, match=r"x must have shape \(N, 1\)"):
+        derivative(torch.sin, torch.zeros(4, 2))
+    with pytest.raises(ValueError, match="std must be a finite number > 0"):
+        TruncatedNormal(0.0, std=0.0)
+    with pytest.raises(ValueError, match="lo < hi"):
+        TruncatedNormal(1.0, 0.0)
+    with pytest.raises(ValueError, match="bounds must hold 1 or 2"):
+        quadrature_objectives(lambda t: -t, MIXTURE_1D, [(0, 1)] * 3)

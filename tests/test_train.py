@@ -1,0 +1,112 @@
+"""scoreedu.train: fit (Adam on minibatches, seeded, progress bar) and fit_full_batch (L-BFGS)."""
+
+import pytest
+import torch
+
+from scoreedu.distributions import GaussianMixture
+from scoreedu.gaussian_model import GaussianScoreModel, closed_form
+from scoreedu.nets import ScoreMLP
+from scoreedu.objectives import explicit_score_matching, implicit_score_matching
+from scoreedu.train import fit, fit_full_batch
+
+MIXTURE = GaussianMixture([[-2.0, 0.0], [2.0, 0.0]], [0.7, 0.7], [0.5, 0.5])
+
+
+def data(n=1000, seed=0, dtype=torch.float32):
+    return MIXTURE.sample(n, generator=torch.Generator().manual_seed(seed), dtype=dtype)
+
+
+def net(seed=0, **kw):
+    torch.manual_seed(seed)
+    return ScoreMLP(2, hidden=32, **kw)
+
+
+def test_fit_returns_one_loss_per_step_and_the_implicit_objective_falls():
+    model = net()
+    losses = fit(model, implicit_score_matching, data(), n_steps=200, lr=3e-3, progress=False)
+    assert len(losses) == 200 and all(isinstance(v, float) for v in losses)
+    assert sum(losses[-20:]) / 20 < sum(losses[:20]) / 20 - 0.5
+
+
+def test_fit_lowers_the_fisher_divergence_to_the_true_score():
+    model, x, test = net(), data(), data(500, seed=1)
+    logged = []
+
+    def log(step, m):
+        logged.append((step, explicit_score_matching(m, test, MIXTURE.score).item()))
+
+    before = explicit_score_matching(model, test, MIXTURE.score).item()
+    fit(
+        model,
+        implicit_score_matching,
+        x,
+        n_steps=300,
+        lr=3e-3,
+        progress=False,
+        every=100,
+        callback=log,
+    )
+    assert [s for s, _ in logged] == [100, 200, 300]
+    assert logged[-1][1] < 0.3 * before
+
+
+def test_fit_is_deterministic_given_the_seed():
+    runs = []
+    for _ in range(2):
+        model = net(seed=3)
+        runs.append(fit(model, implicit_score_matching, data(), n_steps=20, seed=7, progress=False))
+    assert runs[0] == runs[1]
+    other = fit(net(seed=3), implicit_score_matching, data(), n_steps=20, seed=8, progress=False)
+    assert other != runs[0]
+
+
+def test_fit_shows_a_progress_bar_only_when_asked(capsys):
+    fit(net(), implicit_score_matching, data(), n_steps=5, progress=False)
+    assert "training" not in capsys.readouterr().err
+    fit(net(), implicit_score_matching, data(), n_steps=5, progress=True)
+    assert "training" in capsys.readouterr().err
+
+
+def test_fit_moves_data_to_the_model_dtype_and_device(device):
+    model = net(device=device, dtype=torch.float64)
+    losses = fit(
+        model, implicit_score_matching, data(dtype=torch.float32), n_steps=3, progress=False
+    )
+    assert len(losses) == 3
+    assert next(model.parameters()).device.type == device.type
+
+
+def test_fit_refuses_bad_arguments():
+    model, x = net(), data(50)
+    with pytest.raises(ValueError, match=r"data must have shape \(N, D\)"):
+        fit(model, implicit_score_matching, torch.zeros(10))
+    with pytest.raises(TypeError, match="loss_fn must be callable"):
+        fit(model, "implicit", x)
+    with pytest.raises(ValueError, match="n_steps must be an int >= 1"):
+        fit(model, implicit_score_matching, x, n_steps=0)
+    with pytest.raises(ValueError, match="lr must be a finite number > 0"):
+        fit(model, implicit_score_matching, x, lr=-1.0)
+    with pytest.raises(ValueError, match="no trainable parameters"):
+        fit(torch.nn.Identity(), implicit_score_matching, x)
+    with pytest.raises(ValueError, match="the loss became nan"):
+        fit(model, lambda m, b: m(b).sum() * float("nan"), x, n_steps=2, progress=False)
+
+
+def test_fit_full_batch_reaches_the_closed_form():
+    x = data(800, dtype=torch.float64)
+    model = GaussianScoreModel(2)
+    losses = fit_full_batch(model, implicit_score_matching, x)
+    mean, precision = closed_form(x)
+    torch.testing.assert_close(model.mean.detach(), mean, rtol=0, atol=1e-7)
+    torch.testing.assert_close(model.precision.detach(), precision, rtol=1e-7, atol=1e-7)
+    assert losses[-1] < losses[0]
+
+
+def test_fit_full_batch_refuses_bad_arguments():
+    x = data(50, dtype=torch.float64)
+    with pytest.raises(ValueError, match="max_iter must be an int >= 1"):
+        fit_full_batch(GaussianScoreModel(2), implicit_score_matching, x, max_iter=0)
+    with pytest.raises(ValueError, match="tolerance must be a finite number > 0"):
+        fit_full_batch(GaussianScoreModel(2), implicit_score_matching, x, tolerance=0.0)
+    with pytest.raises(ValueError, match="no trainable parameters"):
+        fit_full_batch(torch.nn.Identity(), implicit_score_matching, x)

@@ -74,6 +74,12 @@ class Gaussian:
         mean, precision = self._params(x)
         return -(x - mean) @ precision
 
+    def noised(self, sigma: float) -> "Gaussian":
+        """p_σ, the law of x + σz with x ~ this Gaussian and z ~ N(0, I): N(μ, Σ + σ² I)."""
+        sigma = validate.positive(sigma, "sigma")
+        eye = torch.eye(self.dim, dtype=self.cov.dtype, device=self.cov.device)
+        return Gaussian(self.mean, self.cov + sigma**2 * eye, device=self.mean.device)
+
     def sample(self, n: int, generator=None, dtype=torch.float32) -> torch.Tensor:
         """n draws μ + L z with Σ = L Lᵀ, z ~ N(0, I). Returns (n, D) in dtype."""
         validate.count(n, "n")
@@ -138,6 +144,12 @@ class GaussianMixture:
         means, var = self.means.to(x), self.stds.to(x) ** 2
         component_scores = (means[None] - x[:, None, :]) / var[None, :, None]
         return (r[:, :, None] * component_scores).sum(1)
+
+    def noised(self, sigma: float) -> "GaussianMixture":
+        """p_σ, the law of x + σz with z ~ N(0, I): the same mixture with stds √(σ_k² + σ²)."""
+        sigma = validate.positive(sigma, "sigma")
+        stds = torch.sqrt(self.stds**2 + sigma**2)
+        return GaussianMixture(self.means, stds, self.weights, device=self.means.device)
 
     def sample(self, n: int, generator=None, dtype=torch.float32, return_labels=False):
         """n draws: pick k with probability w_k, then μ_k + σ_k z. Returns (n, D) (and (n,))."""

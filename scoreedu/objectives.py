@@ -83,3 +83,38 @@ def denoising_score_matching(
     noisy = x + sigma * z
     s = _scores(score_model, noisy)
     return 0.5 * ((s + z / sigma) ** 2).sum(1).mean()
+
+
+def noise_conditional_denoising_score_matching(
+    score_model, x: torch.Tensor, sigmas, generator=None
+) -> torch.Tensor:
+    """Song & Ermon's objective: (1/L) Σ_i σ_i² · ½ E‖s(x + σ_i z, σ_i) + z/σ_i‖².
+
+    One network s(x, σ) learns the score of every noised density p_σ_i at once. The weight
+    λ(σ) = σ² makes every level's term of order one (the target z/σ has size 1/σ), so no level
+    dominates; σ² · ½‖s + z/σ‖² = ½‖σ s + z‖². Each row draws its level uniformly from sigmas,
+    an unbiased estimate of the mean over levels.
+
+    x: (N, D) clean data. score_model: (x (N, D), sigma (N,)) -> (N, D). sigmas: L > 0 levels.
+    Returns a 0-dim tensor.
+    """
+    validate.callable_(score_model, "score_model")
+    validate.generator(generator)
+    validate.batch(x)
+    levels = _noise_levels(sigmas, x)
+    where = generator.device if generator is not None else x.device
+    pick = torch.randint(0, levels.numel(), (x.shape[0],), generator=generator, device=where)
+    sigma = levels[pick.to(x.device)]
+    z = standard_normal(x.shape, x, generator)
+    s = validate.like_x(score_model(x + sigma[:, None] * z, sigma), x, "score_model")
+    return 0.5 * ((sigma[:, None] * s + z) ** 2).sum(1).mean()
+
+
+def _noise_levels(sigmas, x: torch.Tensor) -> torch.Tensor:
+    try:
+        levels = torch.as_tensor(sigmas, dtype=x.dtype, device=x.device).flatten()
+    except (TypeError, ValueError, RuntimeError) as err:
+        raise TypeError(f"sigmas must be a sequence of numbers > 0; got {sigmas!r}") from err
+    if levels.numel() == 0 or not torch.isfinite(levels).all() or (levels <= 0).any():
+        raise ValueError(f"sigmas must be finite numbers > 0; got {levels.tolist()}")
+    return levels

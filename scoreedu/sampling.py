@@ -9,6 +9,7 @@ annealed_langevin: the same through decreasing noise levels σ_1 > ... > σ_L wi
 import torch
 
 from scoreedu import validate
+from scoreedu.device import get_device
 from scoreedu.noise import standard_normal
 
 
@@ -39,6 +40,8 @@ def langevin(
     for _ in range(n_steps):
         s = validate.like_x(score(x), x, "score").detach()
         x = _step(s, x, step_size, generator)
+        # Every step, so a diverging chain is named as such before the score sees NaN or inf.
+        _check_finite(x, "langevin")
         if return_path:
             path.append(x)
     _check_finite(x, "langevin")
@@ -81,6 +84,7 @@ def annealed_langevin(
         for _ in range(n_steps_each):
             s = validate.like_x(score(x, sigma), x, "score").detach()
             x = _step(s, x, alpha, generator)
+            _check_finite(x, "annealed_langevin")
             if return_path:
                 path.append(x)
     _check_finite(x, "annealed_langevin")
@@ -93,3 +97,40 @@ def _check_finite(x, name):
             f"{name} diverged to NaN or inf: the step size is too large for this "
             f"score; try a smaller step_size"
         )
+
+
+def geometric_sigmas(
+    sigma_max: float, sigma_min: float, n: int, dtype=torch.float64, device=None
+) -> torch.Tensor:
+    """n noise levels from sigma_max down to sigma_min with a constant ratio (Song & Ermon, 2019).
+
+    σ_i = σ_max (σ_min/σ_max)^((i-1)/(n-1)), i = 1..n: every level is the same fraction of the
+    one before, so each p_σ overlaps the next equally and the sampler hands over smoothly.
+    Returns (n,), strictly decreasing, on device (default CPU).
+    """
+    sigma_max = validate.positive(sigma_max, "sigma_max")
+    sigma_min = validate.positive(sigma_min, "sigma_min")
+    validate.count(n, "n", minimum=2)
+    if sigma_min >= sigma_max:
+        raise ValueError(
+            f"sigma_min must be smaller than sigma_max; got sigma_max={sigma_max}, "
+            f"sigma_min={sigma_min}"
+        )
+    steps = torch.arange(n, dtype=torch.float64) / (n - 1)
+    return (sigma_max * (sigma_min / sigma_max) ** steps).to(
+        dtype=dtype, device=get_device("cpu" if device is None else device)
+    )
+
+
+def mode_weights(x: torch.Tensor, means) -> torch.Tensor:
+    """The share of the samples x nearest each mean: (K,), summing to 1.
+
+    x: (N, D) samples. means: (K, D), e.g. a GaussianMixture's means. For well-separated modes
+    this estimates the mixture weights a sampler reproduces.
+    """
+    validate.batch(x)
+    means = torch.as_tensor(means).to(x)
+    if means.dim() != 2 or means.shape[1] != x.shape[1]:
+        raise ValueError(f"means must have shape (K, {x.shape[1]}); got {tuple(means.shape)}")
+    nearest = ((x[:, None, :] - means[None]) ** 2).sum(-1).argmin(1)
+    return torch.bincount(nearest, minlength=means.shape[0]).to(x.dtype) / x.shape[0]

@@ -13,6 +13,9 @@ EXPLORERS: dict = {}
 from scoreedu.widgets.score_field import score_field_explorer  # noqa: E402
 
 EXPLORERS["score_field_explorer"] = score_field_explorer
+from scoreedu.widgets.sampler import sampler_explorer  # noqa: E402
+
+EXPLORERS["sampler_explorer"] = sampler_explorer
 from scoreedu.widgets.energy import energy_explorer  # noqa: E402
 
 EXPLORERS["energy_explorer"] = energy_explorer

@@ -1,0 +1,108 @@
+"""Checkers for chapter 5's exercises: beyond the trace.
+
+1. the constant gap between denoising and explicit score matching, for Gaussian data;
+2. how many random projections quarter the spread of the sliced estimate;
+3. the first step of annealed Langevin, α_1 = ε σ_1²/σ_L²;
+4. the mode weight plain Langevin gives the heavy mode when the chains start uniformly.
+"""
+
+from scoreedu.exercises.feedback import NOT_ATTEMPTED, Feedback, check_number
+
+# Exercise 1: data N(0, I) in D = 2 dimensions, noised with σ = 0.5.
+GAP_DIM, GAP_SIGMA = 2, 0.5
+# Exercise 3: the chapter's ladder and step.
+EPSILON, SIGMA_FIRST, SIGMA_LAST = 0.002, 3.0, 0.1
+
+
+def _number(answer, name):
+    """(value, None) for a finite number; (None, Feedback) for None or junk."""
+    if answer is None:
+        return None, Feedback(False, NOT_ATTEMPTED, attempted=False)
+    try:
+        return float(answer), None
+    except (TypeError, ValueError):
+        return None, Feedback(False, f"{name} should be a number; got {answer!r}")
+
+
+def denoising_gap(dim: int = GAP_DIM, sigma: float = GAP_SIGMA) -> float:
+    """C = ½ E‖z/σ‖² − ½ E‖∇log p_σ‖² = ½ (D/σ² − D/(1 + σ²)) for data N(0, I)."""
+    return 0.5 * (dim / sigma**2 - dim / (1 + sigma**2))
+
+
+def check_denoising_gap(answer) -> Feedback:
+    """Exercise 1: DSM − explicit-on-p_σ for data N(0, I), D = 2, σ = 0.5."""
+    value, early = _number(answer, "the gap C")
+    if early is not None:
+        return early
+    expected = denoising_gap()
+    if abs(value - 0.5 * GAP_DIM / GAP_SIGMA**2) < 1e-3:
+        return Feedback(
+            False,
+            f"{value:g} is ½E‖z/σ‖² alone. The explicit objective's own constant, "
+            "½E‖∇log p_σ‖², comes off it: p_σ = N(0, (1 + σ²) I).",
+        )
+    if abs(value - 2 * expected) < 1e-3:
+        return Feedback(False, f"{value:g} is twice the gap: both objectives carry a ½.")
+    return check_number(
+        value, expected, "the gap C", hint="Use C = ½(D/σ² − tr (Σ + σ²I)⁻¹) with Σ = I."
+    )
+
+
+def check_projections(answer) -> Feedback:
+    """Exercise 2: projections that bring the sliced estimate's standard deviation to a quarter."""
+    value, early = _number(answer, "the number of projections")
+    if early is not None:
+        return early
+    if value == 16:
+        return Feedback(True, "16: the variance falls like 1/M, so the spread like 1/√M.")
+    if value == 4:
+        return Feedback(
+            False, "4 projections quarter the variance; the standard deviation only halves."
+        )
+    return Feedback(
+        False, f"{value:g} is not it: M projections divide the standard deviation by √M."
+    )
+
+
+def annealed_first_step() -> float:
+    """α_1 = ε σ_1²/σ_L² for the exercise's ε, σ_1 and σ_L."""
+    return EPSILON * SIGMA_FIRST**2 / SIGMA_LAST**2
+
+
+def check_annealed_step(answer) -> Feedback:
+    """Exercise 3: annealed Langevin's step at the first level, ε = 0.002, σ_1 = 3, σ_L = 0.1."""
+    value, early = _number(answer, "the step α_1")
+    if early is not None:
+        return early
+    if abs(value - EPSILON * SIGMA_FIRST / SIGMA_LAST) < 1e-9:
+        return Feedback(
+            False,
+            f"{value:g} scales ε by σ_1/σ_L; the step grows with the variance, σ_1²/σ_L², "
+            "because the score of p_σ shrinks like 1/σ².",
+        )
+    if abs(value - EPSILON) < 1e-12:
+        return Feedback(False, "ε is the step at the last level σ_L; the first is larger.")
+    return check_number(value, annealed_first_step(), "the step α_1", hint="α_i = ε σ_i²/σ_L².")
+
+
+def check_plain_weight(answer) -> Feedback:
+    """Exercise 4: the heavy mode's share after plain Langevin from uniform starting points."""
+    value, early = _number(answer, "the share")
+    if early is not None:
+        return early
+    if abs(value - 0.8) < 0.03:
+        return Feedback(
+            False,
+            "0.8 is the true weight, what a perfect sampler would give. Can a chain cross "
+            "the empty gap between the modes in 1,000 small steps?",
+        )
+    if abs(value - 0.5) <= 0.05:
+        return Feedback(
+            True,
+            f"about {value:g}: each chain stays in the mode whose side it started on, and half "
+            "the uniform starts lie on each side.",
+        )
+    return Feedback(
+        False,
+        f"{value:g} is off. Where do the chains start, and which mode does each one reach?",
+    )

@@ -1,0 +1,349 @@
+"""The series in a real browser: JupyterLab and Voilà, driven by headless Chromium.
+
+What a learner does, checked end to end: open a notebook, run it, see the explorer, move a slider
+with the keyboard, and see the picture change. Each test serves a COPY of notebooks/ from a
+temporary folder (JupyterLab autosaves what it runs), on 127.0.0.1 at a free port, and stops its
+server by the server's process id (its process group and every descendant, kernels included)
+however the test ends. Screenshots land in test-artifacts/.
+
+Chromium is Debian's (`apt-get install chromium`, /usr/bin/chromium); playwright only drives it
+and never downloads a browser. Outside CI the tests skip where no Chromium is found; with CI=true
+they fail instead.
+"""
+
+import json
+import os
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+from contextlib import contextmanager, suppress
+from pathlib import Path
+from urllib.parse import urlparse
+
+import psutil
+import pytest
+
+from scoreedu.widgets import EXPLORERS
+
+ROOT = Path(__file__).resolve().parents[1]
+NOTEBOOKS = ROOT / "notebooks"
+ARTIFACTS = ROOT / "test-artifacts"
+BIN = Path(sys.executable).parent
+IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
+CHROMIUM_FLAGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-dev-shm-usage",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+INSTALL_HINT = (
+    "the browser tests need Debian's Chromium at /usr/bin/chromium: "
+    "`sudo apt-get install chromium` (playwright drives it and never downloads a browser)"
+)
+# JupyterLab settings for a quiet, fully rendered notebook: every cell in the DOM (no
+# virtualised scrolling), no news or update toasts that would reach for the network.
+LAB_SETTINGS = {
+    "@jupyterlab/notebook-extension/tracker.jupyterlab-settings": {"windowingMode": "none"},
+    "@jupyterlab/apputils-extension/notification.jupyterlab-settings": {
+        "fetchNews": "false",
+        "checkForUpdates": False,
+    },
+}
+IDLE = "#jp-main-statusbar .jp-StatusBar-TextItem:has-text('| Idle')"
+ERROR_OUTPUTS = (
+    '.jp-OutputArea-output[data-mime-type="application/vnd.jupyter.stderr"]',
+    '.jp-OutputArea-output[data-mime-type="application/vnd.jupyter.error"]',
+)
+
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
+
+
+def unavailable(reason: str):
+    """Skip outside CI; in CI the browser tests must run, so fail."""
+    if IN_CI:
+        pytest.fail(f"CI=true but {reason}")
+    pytest.skip(reason)
+
+
+def find_chromium() -> str | None:
+    for candidate in (
+        "/usr/bin/chromium",
+        shutil.which("chromium"),
+        shutil.which("chromium-browser"),
+    ):
+        if candidate and Path(candidate).is_file() and os.access(candidate, os.X_OK):
+            return candidate
+    return None
+
+
+@pytest.fixture(scope="module")
+def browser():
+    executable = find_chromium()
+    if executable is None:
+        unavailable(INSTALL_HINT)
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        unavailable("the Python package playwright is missing: pip install -r requirements.txt")
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(
+            executable_path=executable, headless=True, args=CHROMIUM_FLAGS
+        )
+        try:
+            yield chromium
+        finally:
+            chromium.close()
+
+
+@pytest.fixture
+def page(browser):
+    """A 1280×800 page that may reach 127.0.0.1 only (Voilà asks a CDN for fonts)."""
+    context = browser.new_context(viewport={"width": 1280, "height": 800})
+    context.route("**/*", keep_local)
+    page = context.new_page()
+    page.set_default_timeout(60_000)
+    try:
+        yield page
+    finally:
+        context.close()
+
+
+def keep_local(route):
+    if urlparse(route.request.url).hostname == "127.0.0.1":
+        route.continue_()
+    else:
+        route.abort()
+
+
+@pytest.fixture
+def served_notebooks(tmp_path):
+    """A copy of notebooks/: the servers run (and JupyterLab autosaves) there, not here."""
+    copy = tmp_path / "notebooks"
+    shutil.copytree(NOTEBOOKS, copy, ignore=shutil.ignore_patterns(".ipynb_checkpoints"))
+    return copy
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def stop(process: subprocess.Popen) -> None:
+    """Stop a server by its process id: its process group and every descendant, TERM then KILL.
+
+    Kernels run in sessions of their own, so they are collected as descendants first.
+    """
+    try:
+        family = [psutil.Process(process.pid)]
+        family += family[0].children(recursive=True)
+    except psutil.NoSuchProcess:
+        family = []
+    for sig in (signal.SIGTERM, signal.SIGKILL):
+        with suppress(ProcessLookupError, PermissionError):
+            os.killpg(process.pid, sig)
+        for member in family:
+            with suppress(psutil.NoSuchProcess):
+                member.send_signal(sig)
+        _, family = psutil.wait_procs(family, timeout=5)
+        if not family:
+            break
+    with suppress(subprocess.TimeoutExpired):
+        process.wait(timeout=5)
+
+
+@contextmanager
+def screenshot_on_failure(page, path: Path):
+    """Keep what the browser showed when a check failed: the first thing one wants to see."""
+    try:
+        yield
+    except BaseException:
+        with suppress(Exception):
+            page.screenshot(path=path, full_page=True)
+        raise
+
+
+@contextmanager
+def server(command: list, cwd: Path, port: int, log: Path, env: dict):
+    """Run a web server in its own process group until it listens on port; yield; stop it."""
+    env = {
+        **os.environ,
+        # the kernels import this checkout's scoreedu, whatever copy is installed
+        "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")])),
+        "JUPYTER_PLATFORM_DIRS": "1",
+        **env,
+    }
+    log.parent.mkdir(parents=True, exist_ok=True)
+    with open(log, "w") as out:
+        process = subprocess.Popen(
+            command, cwd=cwd, env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True
+        )
+        try:
+            deadline = time.monotonic() + 60
+            while True:
+                if process.poll() is not None:
+                    pytest.fail(f"{Path(command[0]).name} exited ({process.returncode}): see {log}")
+                try:
+                    socket.create_connection(("127.0.0.1", port), timeout=1).close()
+                    break
+                except OSError:
+                    if time.monotonic() > deadline:
+                        pytest.fail(f"nothing listens on port {port} after 60 s: see {log}")
+                    time.sleep(0.2)
+            yield f"http://127.0.0.1:{port}"
+        finally:
+            stop(process)
+
+
+def jupyter_dirs(tmp_path: Path) -> dict:
+    """Private config, runtime, settings and workspace folders: no user setting leaks in."""
+    dirs = {
+        "JUPYTER_CONFIG_DIR": tmp_path / "config",
+        "JUPYTER_RUNTIME_DIR": tmp_path / "runtime",
+        "JUPYTERLAB_SETTINGS_DIR": tmp_path / "lab-settings",
+        "JUPYTERLAB_WORKSPACES_DIR": tmp_path / "lab-workspaces",
+    }
+    for name, settings in LAB_SETTINGS.items():
+        path = dirs["JUPYTERLAB_SETTINGS_DIR"] / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(json.dumps(settings))
+    return {key: str(value) for key, value in dirs.items()}
+
+
+def error_outputs(page) -> list[str]:
+    """The text of every output that shows an error: tracebacks, stderr, broken widget views."""
+    texts = page.locator(", ".join(ERROR_OUTPUTS)).all_inner_texts()
+    texts += page.locator(
+        ".jp-OutputArea-output", has_text="Error displaying widget"
+    ).all_inner_texts()
+    return texts
+
+
+def move_slider(page, explorer, shots: Path) -> None:
+    """Press arrow keys on the explorer's first slider; assert that its picture changes.
+
+    The PNG (the img's src) must change, and so must the pixels on screen. The image must be shown
+    at its own pixel size (a stretched PNG looks blurry). Screenshots: shots-before/after.png.
+    """
+    from playwright.sync_api import expect
+
+    image = explorer.locator("img").first
+    expect(image).to_have_attribute("src", re.compile(r"^(data:image/png|blob:)"))
+    image.scroll_into_view_if_needed()
+    sizes = image.evaluate(
+        "img => [img.naturalWidth, img.naturalHeight,"
+        " img.getBoundingClientRect().width, img.getBoundingClientRect().height]"
+    )
+    natural, shown = sizes[:2], sizes[2:]
+    assert all(abs(n - s) <= 1 for n, s in zip(natural, shown)), (
+        f"{shots.name}: a {natural[0]}×{natural[1]} PNG is shown at {shown[0]:.0f}×{shown[1]:.0f}"
+    )
+    before_src = image.get_attribute("src")
+    before = image.screenshot(path=f"{shots}-before.png")
+    handle = explorer.locator(".widget-slider .noUi-handle").first
+    at_max = handle.get_attribute("aria-valuenow") == handle.get_attribute("aria-valuemax")
+    handle.focus()
+    for _ in range(3):
+        page.keyboard.press("ArrowLeft" if at_max else "ArrowRight")
+    expect(image).not_to_have_attribute("src", before_src, timeout=15_000)
+    after = image.screenshot(path=f"{shots}-after.png")
+    assert after != before, f"{shots.name}: the PNG changed but the picture on screen did not"
+
+
+def check_jupyterlab(page, notebooks: Path, name: str, tmp_path: Path) -> None:
+    """Open notebooks/name in JupyterLab, run all cells, move the first explorer's slider."""
+
+    port = free_port()
+    command = [
+        str(BIN / "jupyter"), "lab", "--no-browser", "--allow-root", f"--port={port}",
+        "--ServerApp.port_retries=0", "--ServerApp.ip=127.0.0.1", "--IdentityProvider.token=",
+        f"--ServerApp.root_dir={notebooks}",
+    ]  # fmt: skip
+    stem = Path(name).stem
+    (ARTIFACTS / f"jupyterlab-{stem}-failure.png").unlink(missing_ok=True)
+    with (
+        server(
+            command, notebooks, port, ARTIFACTS / "jupyterlab.log", jupyter_dirs(tmp_path)
+        ) as url,
+        screenshot_on_failure(page, ARTIFACTS / f"jupyterlab-{stem}-failure.png"),
+    ):
+        page.goto(f"{url}/lab/tree/{name}")
+        # the notebook's own indicator says idle too early; Run All would then run nothing
+        page.locator(IDLE).wait_for()
+        for menu, item in (("Edit", "Clear Outputs of All Cells"), ("Run", "Run All Cells")):
+            page.locator("#jp-menu-panel .lm-MenuBar-item", has_text=menu).click()
+            page.locator(".lm-Menu-itemLabel").get_by_text(item, exact=True).click()
+        # done when every code cell has its number, or when one shows an error (Run All stops)
+        page.wait_for_function(
+            """errors => document.querySelector(errors) || [...document.querySelectorAll(
+                   '.jp-Notebook .jp-CodeCell .jp-InputPrompt')]
+                   .every(prompt => /^\\[\\d+\\]:$/.test(prompt.textContent.trim()))""",
+            arg=", ".join(ERROR_OUTPUTS),
+            timeout=90_000,
+        )
+        page.locator(IDLE).wait_for()
+        page.screenshot(path=ARTIFACTS / f"jupyterlab-{stem}.png")
+        assert not error_outputs(page), f"{name} shows errors: {error_outputs(page)}"
+        explorer = page.locator(".scoreedu-explorer").first
+        explorer.wait_for()
+        move_slider(page, explorer, ARTIFACTS / f"jupyterlab-{stem}")
+
+
+def check_voila(page, notebooks: Path, name: str, expected: int, tmp_path: Path) -> None:
+    """Serve notebooks/name with Voilà: no code, `expected` explorers, each one's slider redraws."""
+    from playwright.sync_api import expect
+
+    (ARTIFACTS / "voila-failure.png").unlink(missing_ok=True)
+    port = free_port()
+    command = [
+        str(BIN / "voila"), name, "--no-browser", f"--port={port}", "--Voila.ip=127.0.0.1",
+        "--show_tracebacks=True",
+    ]  # fmt: skip
+    with (
+        server(command, notebooks, port, ARTIFACTS / "voila.log", jupyter_dirs(tmp_path)) as url,
+        screenshot_on_failure(page, ARTIFACTS / "voila-failure.png"),
+    ):
+        page.goto(url, timeout=90_000)
+        # Voilà stops at a cell that fails: wait for every explorer or for an error
+        page.wait_for_function(
+            """([errors, n]) => document.querySelector(errors)
+                || document.querySelectorAll('.scoreedu-explorer img').length >= n""",
+            arg=[", ".join(ERROR_OUTPUTS), expected],
+            timeout=60_000,
+        )
+        page.screenshot(path=ARTIFACTS / "voila.png", full_page=True)
+        assert not error_outputs(page), f"{name} shows errors under Voilà: {error_outputs(page)}"
+        explorers = page.locator(".scoreedu-explorer")
+        expect(explorers).to_have_count(expected)
+        code = [
+            area
+            for area in page.locator(".jp-InputArea-editor, .cm-editor").all()
+            if area.is_visible()
+        ]
+        assert not code, f"Voilà shows code: {code[0].inner_text()[:200]}"
+        for i in range(expected):
+            move_slider(page, explorers.nth(i), ARTIFACTS / f"voila-{i}")
+
+
+@pytest.mark.timeout(90, method="signal")
+def test_jupyterlab_runs_chapter_2_and_a_slider_redraws_the_score_field(
+    page, served_notebooks, tmp_path
+):
+    if not (NOTEBOOKS / "02_the_score.ipynb").exists():  # until chapter 2's notebook lands
+        pytest.skip("notebooks/02_the_score.ipynb is not written yet")
+    check_jupyterlab(page, served_notebooks, "02_the_score.ipynb", tmp_path)
+
+
+@pytest.mark.timeout(60, method="signal")
+def test_voila_serves_every_explorer_and_each_slider_redraws(page, served_notebooks, tmp_path):
+    assert EXPLORERS, "no explorer is registered in scoreedu.widgets.EXPLORERS"
+    check_voila(page, served_notebooks, "playground.ipynb", len(EXPLORERS), tmp_path)

@@ -1,0 +1,132 @@
+"""Checkers for chapter 2's exercises: Gaussian and mixture scores, and one Langevin step.
+
+Each takes the learner's answer (None: not attempted) and returns Feedback. Besides right or
+wrong, it recognises the usual slips (σ for σ², a flipped sign, prior weights where the posterior
+belongs, √ε for √(2ε)) and says which one it was.
+"""
+
+import math
+
+import torch
+
+from scoreedu.distributions import Gaussian, GaussianMixture
+from scoreedu.exercises.feedback import NOT_ATTEMPTED, Feedback, check_number
+
+# Exercise 1: the 1-D Gaussian N(μ, σ²) at x.
+GAUSS_MEAN, GAUSS_STD, GAUSS_X = 2.0, 0.5, 3.0
+# Exercise 2: ½ N(-2, 1) + ½ N(2, 1) at x = 1.
+MIX_MEANS, MIX_X = (-2.0, 2.0), 1.0
+# Exercise 4: one Langevin step for N(0, 1) (score -x) from x with step ε and noise draw z.
+STEP_X, STEP_EPS, STEP_Z = 1.0, 0.1, 0.5
+
+
+def _diagnose(answer, name, expected, slips, hint=""):
+    """check_number, then, when wrong, the message of the first known slip the answer matches."""
+    feedback = check_number(answer, expected, name, rtol=1e-3, atol=1e-6, hint=hint)
+    if feedback.correct or not feedback.attempted:
+        return feedback
+    try:
+        value = float(answer)
+    except (TypeError, ValueError):
+        return feedback
+    for target, message in slips:
+        if math.isclose(value, target, rel_tol=1e-3, abs_tol=1e-6):
+            return Feedback(False, f"{name} = {value:.6g}: {message}")
+    return feedback
+
+
+def gaussian_score_expected() -> float:
+    gauss = Gaussian([GAUSS_MEAN], [[GAUSS_STD**2]])
+    return gauss.score(torch.tensor([[GAUSS_X]], dtype=torch.float64)).item()
+
+
+def check_gaussian_score(answer) -> Feedback:
+    """s(3) for N(2, 0.5²): -(x - μ)/σ² = -4."""
+    diff = GAUSS_X - GAUSS_MEAN
+    slips = [
+        (-diff / GAUSS_STD, "divide by the variance σ² = 0.25, not by σ."),
+        (
+            diff / GAUSS_STD**2,
+            "the sign is flipped: x is right of the mean, so the score points left.",
+        ),
+        (-diff, "that is the score of N(2, 1); the spread σ = 0.5 scales it by 1/σ²."),
+    ]
+    return _diagnose(answer, "s(3)", gaussian_score_expected(), slips, "use s(x) = -(x - μ)/σ².")
+
+
+def mixture_score_expected() -> float:
+    mix = GaussianMixture([[MIX_MEANS[0]], [MIX_MEANS[1]]], [1.0, 1.0], [0.5, 0.5])
+    return mix.score(torch.tensor([[MIX_X]], dtype=torch.float64)).item()
+
+
+def check_mixture_score(answer) -> Feedback:
+    """s(1) for ½ N(-2, 1) + ½ N(2, 1): Σ_k r_k(1) (μ_k - 1), r the posterior weights."""
+    prior_weighted = sum(0.5 * (m - MIX_X) for m in MIX_MEANS)
+    slips = [
+        (
+            prior_weighted,
+            "that weights the component scores by the prior weights w_k = ½. The score of a "
+            "mixture weights them by the posterior r_k(x) = w_k N_k(x) / p(x): at x = 1 the "
+            "component at +2 owns almost all of the point.",
+        ),
+        (-mixture_score_expected(), "the sign is flipped: the score points toward μ_k - x."),
+        (MIX_MEANS[1] - MIX_X, "close: that is the nearest component's score alone (r_2 = 1)."),
+    ]
+    return _diagnose(
+        answer,
+        "s(1)",
+        mixture_score_expected(),
+        slips,
+        "compute r_k(1) first, then Σ r_k (μ_k - x).",
+    )
+
+
+def check_gaussian_score_function(answer) -> Feedback:
+    """answer(x, mean, cov) -> (N, D): the Gaussian score -(x - μ) Σ⁻¹, checked on random cases."""
+    if answer is None:
+        return Feedback(False, NOT_ATTEMPTED, attempted=False)
+    if not callable(answer):
+        return Feedback(
+            False, f"answer should be a function (x, mean, cov) -> (N, D); got {answer!r}"
+        )
+    g = torch.Generator().manual_seed(7)
+    for d in (1, 2, 3):
+        a = torch.randn(d, d, generator=g, dtype=torch.float64)
+        cov = a @ a.T + 0.5 * torch.eye(d, dtype=torch.float64)
+        mean = torch.randn(d, generator=g, dtype=torch.float64)
+        x = torch.randn(5, d, generator=g, dtype=torch.float64)
+        expected = Gaussian(mean, cov).score(x)
+        try:
+            got = torch.as_tensor(answer(x, mean, cov), dtype=torch.float64)
+        except Exception as err:  # the learner's code may fail in any way: say how
+            return Feedback(False, f"calling your function raised {type(err).__name__}: {err}")
+        if tuple(got.shape) != tuple(expected.shape):
+            return Feedback(
+                False,
+                f"for x of shape {tuple(x.shape)} return {tuple(expected.shape)}; "
+                f"got {tuple(got.shape)}",
+            )
+        if torch.allclose(got, expected, rtol=1e-6, atol=1e-8):
+            continue
+        if torch.allclose(got, -expected, rtol=1e-6, atol=1e-8):
+            return Feedback(False, "the sign is flipped: the score points from x toward μ.")
+        if torch.allclose(got, -(x - mean) @ cov, rtol=1e-6, atol=1e-8):
+            return Feedback(False, "that multiplies by Σ; the score uses the precision Σ⁻¹.")
+        return Feedback(False, f"wrong values in D = {d}: expected -(x - μ) Σ⁻¹, row by row.")
+    return Feedback(True, "your score matches -(x - μ) Σ⁻¹ in D = 1, 2 and 3.")
+
+
+def langevin_step_expected() -> float:
+    return STEP_X + STEP_EPS * (-STEP_X) + math.sqrt(2 * STEP_EPS) * STEP_Z
+
+
+def check_langevin_step(answer) -> Feedback:
+    """x + ε s(x) + √(2ε) z for s(x) = -x, x = 1, ε = 0.1, z = 0.5: about 1.1236."""
+    x, eps, z = STEP_X, STEP_EPS, STEP_Z
+    slips = [
+        (x - eps * x + math.sqrt(eps) * z, "the noise is √(2ε) z, not √ε z."),
+        (x - eps * x, "that is gradient ascent: Langevin adds the noise √(2ε) z."),
+        (x - eps * x + 2 * eps * z, "the noise scale is the square root √(2ε), not 2ε."),
+        (x + eps * x + math.sqrt(2 * eps) * z, "the score of N(0, 1) is -x: the drift is -εx."),
+    ]
+    return _diagnose(answer, "x after one step", langevin_step_expected(), slips)

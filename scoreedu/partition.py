@@ -68,7 +68,7 @@ def quadrature_grid(
     rule: str = "trapezoid",
     dtype=torch.float64,
     device=None,
-    chunk_size: int = 1 << 18,
+    chunk_size: int = 1 << 16,
 ) -> Iterator[tuple[torch.Tensor, torch.Tensor]]:
     """The tensor-product grid, chunk by chunk: yields (points (M, D) in dtype, log w (M,) float64).
 
@@ -105,7 +105,7 @@ def log_partition_grid(
     rule: str = "trapezoid",
     dtype=torch.float64,
     device=None,
-    chunk_size: int = 1 << 18,
+    chunk_size: int = 1 << 16,
     max_points: float = 1e10,
 ) -> torch.Tensor:
     """log ∫_box exp(-energy(x)) dx by quadrature on n_per_dim points per axis: 0-dim float64.

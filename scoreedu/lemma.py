@@ -126,8 +126,13 @@ def quadrature_objectives(score_model, density, bounds, n: int = 201) -> dict:
     wp = w * density.log_prob(x).exp()
     param = next(iter(getattr(score_model, "parameters", lambda: iter(()))()), None)
     xm = x if param is None else x.to(param)  # the model's dtype; the sums stay float64
-    s = score_model(xm).detach().to(x)
-    trace = jacobian_trace(score_model, xm).detach().to(x)
+    # In chunks, each detached: a 201 × 201 grid through a network with its autograd graph
+    # would otherwise hold gigabytes at once.
+    s, trace = [], []
+    for chunk in torch.split(xm, 4096):
+        s.append(score_model(chunk).detach().to(x))
+        trace.append(jacobian_trace(score_model, chunk).detach().to(x))
+    s, trace = torch.cat(s), torch.cat(trace)
     psi = density.score(x)
     return {
         "explicit": (wp * 0.5 * ((s - psi) ** 2).sum(1)).sum(),

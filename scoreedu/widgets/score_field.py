@@ -138,20 +138,6 @@ class ScoreFieldExplorer(Explorer):
         u, v, clipped = plot.arrow_vectors(
             field["score_u"], field["score_v"], lengths, spacing, REFERENCE, MAX_SPACINGS * spacing
         )
-        lines = plot.trace_streamlines(
-            image["xs"],
-            image["ys"],
-            image["score_u"],
-            image["score_v"],
-            SEEDS,
-            STREAM_STEP,
-            STREAM_STEPS,
-        )
-        with torch.no_grad():
-            on_lines = mixture.score(torch.as_tensor(lines.reshape(-1, 2))) / temperature
-            at_seeds = mixture.score(torch.as_tensor(SEEDS)) / temperature
-        speed = on_lines.norm(dim=1).reshape(lines.shape[:2]).numpy()
-        head_u, head_v, _ = plot.arrow_vectors(at_seeds[:, 0], at_seeds[:, 1], "unit", 0.3)
         # The line through both centres (along x₁ when they coincide), centred between them.
         centre = means.mean(0)
         direction = means[1] - means[0]
@@ -181,16 +167,41 @@ class ScoreFieldExplorer(Explorer):
             "arrow_u": u,
             "arrow_v": v,
             "clipped": clipped,
-            "streamlines": lines,
-            "streamline_widths": self._linewidths(speed[:, :-1], lengths).reshape(-1),
-            "head_u": head_u,
-            "head_v": head_v,
             "t": t.numpy(),
             "centre_t": ((means - centre) @ e).numpy(),
             "score_along": score_along.numpy(),
             "density_along": density_along.numpy(),
             "style": np.array(style),
             "lengths": np.array(lengths),
+            # Streamlines cost a third of the frame: trace them only when they are shown.
+            **(
+                self._streamlines(mixture, image, temperature, lengths)
+                if style == "streamlines"
+                else {}
+            ),
+        }
+
+    def _streamlines(self, mixture, image, temperature, lengths):
+        """Streamlines through SEEDS on the image's grid, their widths and their arrow heads."""
+        lines = plot.trace_streamlines(
+            image["xs"],
+            image["ys"],
+            image["score_u"],
+            image["score_v"],
+            SEEDS,
+            STREAM_STEP,
+            STREAM_STEPS,
+        )
+        with torch.no_grad():
+            on_lines = mixture.score(torch.as_tensor(lines.reshape(-1, 2))) / temperature
+            at_seeds = mixture.score(torch.as_tensor(SEEDS)) / temperature
+        speed = on_lines.norm(dim=1).reshape(lines.shape[:2]).numpy()
+        head_u, head_v, _ = plot.arrow_vectors(at_seeds[:, 0], at_seeds[:, 1], "unit", 0.3)
+        return {
+            "streamlines": lines,
+            "streamline_widths": self._linewidths(speed[:, :-1], lengths).reshape(-1),
+            "head_u": head_u,
+            "head_v": head_v,
         }
 
     def draw(self, state):

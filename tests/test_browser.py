@@ -338,8 +338,6 @@ def check_voila(page, notebooks: Path, name: str, expected: int, tmp_path: Path)
 def test_jupyterlab_runs_chapter_2_and_a_slider_redraws_the_score_field(
     page, served_notebooks, tmp_path
 ):
-    if not (NOTEBOOKS / "02_the_score.ipynb").exists():  # until chapter 2's notebook lands
-        pytest.skip("notebooks/02_the_score.ipynb is not written yet")
     check_jupyterlab(page, served_notebooks, "02_the_score.ipynb", tmp_path)
 
 

@@ -40,6 +40,10 @@ class Explorer:
             layout=widgets.Layout(width=f"{width}px", height=f"{height}px", object_fit="contain"),
         )
         self.readout = widgets.HTML()
+        for control in self.controls.values():
+            # fill the grid cell: in a slider's default 300 px a long label leaves a stub of track
+            if control.layout.width is None:
+                control.layout.width = "95%"
         box = widgets.GridBox(
             list(self.controls.values()),
             layout=widgets.Layout(

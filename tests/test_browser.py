@@ -225,7 +225,7 @@ def error_outputs(page) -> list[str]:
     texts += page.locator(
         ".jp-OutputArea-output", has_text="Error displaying widget"
     ).all_inner_texts()
-    return texts
+    return [text[-600:] for text in texts]  # a traceback's end says what went wrong
 
 
 def move_slider(page, explorer, shots: Path) -> None:
@@ -261,7 +261,6 @@ def move_slider(page, explorer, shots: Path) -> None:
 
 def check_jupyterlab(page, notebooks: Path, name: str, tmp_path: Path) -> None:
     """Open notebooks/name in JupyterLab, run all cells, move the first explorer's slider."""
-
     port = free_port()
     command = [
         str(BIN / "jupyter"), "lab", "--no-browser", "--allow-root", f"--port={port}",
@@ -334,6 +333,8 @@ def check_voila(page, notebooks: Path, name: str, expected: int, tmp_path: Path)
             move_slider(page, explorers.nth(i), ARTIFACTS / f"voila-{i}")
 
 
+# Both tests together take about a minute (two minutes at most). The signal method raises inside
+# the test, so the finally blocks still stop the servers; the thread method would exit pytest.
 @pytest.mark.timeout(90, method="signal")
 def test_jupyterlab_runs_chapter_2_and_a_slider_redraws_the_score_field(
     page, served_notebooks, tmp_path

@@ -19,6 +19,7 @@ import math
 import torch
 
 from scoreedu import validate
+from scoreedu.device import get_device
 from scoreedu.trace import jacobian_trace
 
 
@@ -186,11 +187,16 @@ class TruncatedNormal:
         phi_b = math.exp(-0.5 * b * b) / math.sqrt(2 * math.pi) if math.isfinite(b) else 0.0
         return self.mean + self.std * (phi_a - phi_b) / (self.cdf_hi - self.cdf_lo)
 
-    def sample(self, n: int, generator=None, dtype=torch.float32) -> torch.Tensor:
-        """n draws by the inverse CDF: x = mean + std Φ⁻¹(u), u ~ U(Φ(a), Φ(b)). Returns (n, 1)."""
+    def sample(self, n: int, generator=None, dtype=torch.float32, device=None) -> torch.Tensor:
+        """n draws by the inverse CDF: x = mean + std Φ⁻¹(u), u ~ U(Φ(a), Φ(b)). Returns (n, 1).
+
+        Drawn in float64 on the generator's device (so a seed gives the same numbers anywhere),
+        then moved to device (default: the CPU) and dtype.
+        """
         validate.count(n, "n")
         validate.generator(generator)
-        u = torch.rand(n, 1, generator=generator, dtype=torch.float64)
+        where = generator.device if generator is not None else "cpu"
+        u = torch.rand(n, 1, generator=generator, dtype=torch.float64, device=where)
         u = self.cdf_lo + (self.cdf_hi - self.cdf_lo) * u
         x = self.mean + self.std * torch.special.ndtri(u)
-        return x.clamp(self.lo, self.hi).to(dtype)
+        return x.clamp(self.lo, self.hi).to(device=get_device(device or "cpu"), dtype=dtype)

@@ -96,3 +96,11 @@ def test_bad_inputs_are_refused():
         TruncatedNormal(1.0, 0.0)
     with pytest.raises(ValueError, match="bounds must hold 1 or 2"):
         quadrature_objectives(lambda t: -t, MIXTURE_1D, [(0, 1)] * 3)
+
+
+def test_truncated_normal_follows_the_device(device):
+    tn = TruncatedNormal(0.0)
+    draws = tn.sample(10, generator=torch.Generator().manual_seed(0), device=device)
+    assert draws.device.type == device.type and draws.dtype == torch.float32
+    assert tn.log_prob(draws).device.type == device.type
+    assert tn.score(draws).shape == (10, 1)

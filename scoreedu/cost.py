@@ -13,7 +13,6 @@ STEP_METHODS names the ways to pay for the trace:
   "plain"       no trace at all (the loss ½‖s(x)‖²): the floor, a forward + backward.
 """
 
-import statistics
 import time
 from contextlib import contextmanager
 
@@ -123,10 +122,12 @@ def time_training_step(
     device="cpu",
     seed: int = 0,
 ) -> float:
-    """Median milliseconds of one training step of ScoreMLP(dim, hidden, depth) on a batch.
+    """Milliseconds of one training step of ScoreMLP(dim, hidden, depth) on a batch: the fastest
+    of the timed steps, since other processes on the machine can only ever add time.
 
-    One untimed warm-up step, then up to `repeats` timed ones, stopping early once `budget_s`
-    seconds have been spent (at least one is always timed), so slow methods stay affordable.
+    One untimed warm-up step, then up to `repeats` timed ones, stopping early once more than
+    `budget_s` seconds and more than three times the fastest step have been spent: slow methods
+    stay affordable, and one step stalled by another process does not end the measurement.
     """
     _check_method(method)
     validate.count(dim, "dim")
@@ -143,23 +144,39 @@ def time_training_step(
         t0 = time.perf_counter()
         training_step(model, optimizer, x, method)
         times.append(time.perf_counter() - t0)
-        if time.perf_counter() - start > budget_s:
+        spent = time.perf_counter() - start
+        if spent > budget_s and spent > 3 * min(times):
             break
-    return 1000 * statistics.median(times)
+    return 1000 * min(times)
 
 
-def measure(dims, methods=STEP_METHODS, **timing_options) -> list[dict]:
+@contextmanager
+def cpu_threads(threads: int | None):
+    """Run the block with torch using `threads` CPU threads (None: leave the setting alone)."""
+    before = torch.get_num_threads()
+    if threads is not None:
+        torch.set_num_threads(validate.count(threads, "threads"))
+    try:
+        yield
+    finally:
+        torch.set_num_threads(before)
+
+
+def measure(dims, methods=STEP_METHODS, threads: int | None = None, **timing_options) -> list:
     """Time a training step for every (dim, method) pair; count its backward passes.
 
+    threads: CPU threads for torch while measuring (None: as set). On a machine busy with other
+    work, one thread gives steadier numbers: threads that wait for each other's cores stall.
     Returns a list of rows {"D", "method", "ms", "backward_passes"}; timing_options go to
     time_training_step (batch, hidden, depth, repeats, budget_s, device, seed).
     """
     rows = []
-    for dim in dims:
-        for method in methods:
-            ms = time_training_step(dim, method, **timing_options)
-            passes = backward_passes(method, dim, device=timing_options.get("device", "cpu"))
-            rows.append({"D": dim, "method": method, "ms": ms, "backward_passes": passes})
+    with cpu_threads(threads):
+        for dim in dims:
+            for method in methods:
+                ms = time_training_step(dim, method, **timing_options)
+                passes = backward_passes(method, dim, device=timing_options.get("device", "cpu"))
+                rows.append({"D": dim, "method": method, "ms": ms, "backward_passes": passes})
     return rows
 
 
@@ -172,13 +189,13 @@ def lookup(rows, dim: int, method: str) -> float:
 
 
 def format_table(rows) -> str:
-    """measure()'s rows as a fixed-width text table (ms to 3 significant digits)."""
+    """measure()'s rows as a fixed-width text table (ms to 4 significant digits)."""
     lines = [f"{'D':>7}  {'method':<11} {'ms/step':>9}  backward passes (trace)"]
     for row in rows:
         passes = row["backward_passes"]
         if passes is None:
             passes = f"{row['D']} batched" if row["method"] == "vmap-rev" else "0 (forward mode)"
-        lines.append(f"{row['D']:>7}  {row['method']:<11} {row['ms']:>9.3g}  {passes}")
+        lines.append(f"{row['D']:>7}  {row['method']:<11} {row['ms']:>9.4g}  {passes}")
     return "\n".join(lines)
 
 
@@ -188,6 +205,11 @@ def draw_cost(ax, rows, title="Cost of one training step"):
     for method in methods:
         pts = [(row["D"], row["ms"]) for row in rows if row["method"] == method]
         ax.loglog(*zip(*pts), marker="o", label=method)
+    loop = [(row["D"], row["ms"]) for row in rows if row["method"] == "loop"]
+    if len(loop) > 1:  # a guide of slope 1 through the loop's last point: cost ∝ D
+        dims = [d for d, _ in loop]
+        d_max, ms_max = max(loop)
+        ax.loglog(dims, [ms_max * d / d_max for d in dims], "k:", label="∝ D")
     ax.set_xlabel("dimension D")
     ax.set_ylabel("ms per training step")
     ax.set_title(title)

@@ -136,7 +136,7 @@ def test_measure_table_and_plot():
     assert "4 batched" in table and table.count("\n") == 5
     fig, ax = plt.subplots()
     cost.draw_cost(ax, rows)
-    assert len(ax.get_lines()) == 2 and ax.get_xscale() == "log"
+    assert len(ax.get_lines()) == 3 and ax.get_xscale() == "log"
     plt.close(fig)
 
 

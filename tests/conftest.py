@@ -17,3 +17,13 @@ def device():
     from scoreedu import get_device
 
     return get_device(os.environ.get("SCOREEDU_DEVICE") or "cpu")
+
+
+@pytest.fixture
+def one_thread():
+    """One torch thread for tests of tiny tensors: on a busy 2-core machine two threads spend
+    their time handing work back and forth (10x slower). Restores the setting afterwards."""
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(before)

@@ -21,6 +21,8 @@ from scoreedu.train import fit_full_batch
 MIXTURE = GaussianMixture([[-2.0, 0.0], [1.5, 1.0]], [0.6, 1.0], [0.4, 0.6])
 BOX = [(-9.0, 8.0), (-7.0, 9.0)]
 
+pytestmark = pytest.mark.usefixtures("one_thread")
+
 
 def models(dtype=torch.float64):
     torch.manual_seed(0)

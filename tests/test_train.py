@@ -11,6 +11,8 @@ from scoreedu.train import fit, fit_full_batch
 
 MIXTURE = GaussianMixture([[-2.0, 0.0], [2.0, 0.0]], [0.7, 0.7], [0.5, 0.5])
 
+pytestmark = pytest.mark.usefixtures("one_thread")
+
 
 def data(n=1000, seed=0, dtype=torch.float32):
     return MIXTURE.sample(n, generator=torch.Generator().manual_seed(seed), dtype=dtype)

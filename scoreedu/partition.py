@@ -138,7 +138,7 @@ def log_partition_grid(
 
 
 def log_partition_importance(
-    energy, proposal, n_samples: int, generator=None, dtype=torch.float64
+    energy, proposal, n_samples: int, generator=None, dtype=torch.float64, batches: int = 1
 ) -> tuple[torch.Tensor, torch.Tensor]:
     """Importance-sampling estimate of log Z, with its standard error: two 0-dim float64 tensors.
 
@@ -149,19 +149,25 @@ def log_partition_importance(
     can be badly optimistic: compare against a known Z, as chapter 1 does.
     proposal: any object with sample(n, generator=None, dtype=...) -> (n, D) and
     log_prob(x) -> (n,), such as scoreedu.distributions.Gaussian.
+    batches > 1 gives that many independent estimates, each from its own n_samples draws, in one
+    pass (one call to energy): both results then have shape (batches,), to measure the spread.
     """
     validate.callable_(energy, "energy")
     for method in ("sample", "log_prob"):
         if not callable(getattr(proposal, method, None)):
             raise TypeError(f"proposal must have a .{method}() method, like distributions.Gaussian")
     validate.count(n_samples, "n_samples", minimum=2)
+    validate.count(batches, "batches")
     validate.generator(generator)
-    x = proposal.sample(n_samples, generator=generator, dtype=dtype)
+    x = proposal.sample(batches * n_samples, generator=generator, dtype=dtype)
     values = validate.per_row(energy(x), x, "energy").to(torch.float64)
-    log_w = -values - proposal.log_prob(x).to(torch.float64)
-    log_z = torch.logsumexp(log_w, dim=0) - math.log(n_samples)
+    log_w = (-values - proposal.log_prob(x).to(torch.float64)).reshape(batches, n_samples)
+    log_z = torch.logsumexp(log_w, dim=1, keepdim=True) - math.log(n_samples)
     relative_w = torch.exp(log_w - log_z)  # w / mean(w): mean 1, never overflows
-    return log_z, relative_w.std() / math.sqrt(n_samples)
+    standard_error = relative_w.std(dim=1) / math.sqrt(n_samples)
+    if batches == 1:
+        return log_z[0, 0], standard_error[0]
+    return log_z[:, 0], standard_error
 
 
 def grid_cost(n_per_dim, dim, seconds_per_evaluation) -> tuple[float, float]:

@@ -162,15 +162,29 @@ def test_importance_sampling_is_unbiased_within_its_standard_error():
     assert abs(np.mean(errors)) < 0.8 and 0.5 < np.std(errors) < 1.6
 
 
+def test_importance_sampling_batches_are_independent_estimates():
+    energy = QuadraticEnergy([0.0, 0.0], [[1.0, 0.0], [0.0, 1.0]])
+    proposal = Gaussian([0.0, 0.0], [[2.0, 0.0], [0.0, 2.0]])
+    log_z, se = log_partition_importance(
+        energy, proposal, 500, torch.Generator().manual_seed(0), batches=4
+    )
+    assert log_z.shape == (4,) and se.shape == (4,)
+    assert len(set(log_z.tolist())) == 4
+    # The same draws, one batch at a time, give the same estimates.
+    generator = torch.Generator().manual_seed(0)
+    x = proposal.sample(2000, generator=generator, dtype=torch.float64)
+    first = torch.logsumexp(-energy(x[:500]) - proposal.log_prob(x[:500]), 0) - math.log(500)
+    assert log_z[0].item() == pytest.approx(first.item(), abs=1e-12)
+
+
 def test_importance_sampling_error_grows_with_dimension():
     def rel_error(dim):
         energy = QuadraticEnergy(torch.zeros(dim), torch.eye(dim))
         proposal = Gaussian(torch.zeros(dim), 4 * torch.eye(dim))
-        errs = [
-            log_partition_importance(energy, proposal, 2000, torch.Generator().manual_seed(s))[0]
-            for s in range(10)
-        ]
-        return (torch.stack(errs) - energy.log_partition()).abs().mean().item()
+        log_z, _ = log_partition_importance(
+            energy, proposal, 2000, torch.Generator().manual_seed(0), batches=10
+        )
+        return (log_z - energy.log_partition()).abs().mean().item()
 
     assert rel_error(16) > 5 * rel_error(1)
 
@@ -181,6 +195,8 @@ def test_importance_sampling_bad_input():
         log_partition_importance(energy, object(), 10)
     with pytest.raises(ValueError, match="n_samples"):
         log_partition_importance(energy, Gaussian([0.0], [[1.0]]), 1)
+    with pytest.raises(ValueError, match="batches"):
+        log_partition_importance(energy, Gaussian([0.0], [[1.0]]), 10, batches=0)
 
 
 def test_grid_cost_arithmetic():

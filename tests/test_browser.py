@@ -205,10 +205,11 @@ def server(command: list, cwd: Path, port: int, log: Path, env: dict):
 
 
 def jupyter_dirs(tmp_path: Path) -> dict:
-    """Private config, runtime, settings and workspace folders: no user setting leaks in."""
+    """Private Jupyter folders: no user setting leaks in, nothing is written to the home."""
     dirs = {
         "JUPYTER_CONFIG_DIR": tmp_path / "config",
         "JUPYTER_RUNTIME_DIR": tmp_path / "runtime",
+        "JUPYTER_DATA_DIR": tmp_path / "data",  # extensions and kernels stay in sys.prefix
         "JUPYTERLAB_SETTINGS_DIR": tmp_path / "lab-settings",
         "JUPYTERLAB_WORKSPACES_DIR": tmp_path / "lab-workspaces",
     }

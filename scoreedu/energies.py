@@ -54,10 +54,6 @@ class Energy(nn.Module):
     def energy(self, x: torch.Tensor) -> torch.Tensor:
         raise NotImplementedError
 
-    def log_unnormalised(self, x: torch.Tensor) -> torch.Tensor:
-        """-f(x): the log of the unnormalised density exp(-f(x)). (N, D) -> (N,)."""
-        return -self(x)
-
 
 class QuadraticEnergy(Energy):
     """f(x) = ½ (x-μ)ᵀ Σ⁻¹ (x-μ): the energy of the Gaussian N(μ, Σ).

@@ -57,7 +57,7 @@ class SamplerExplorer(Explorer):
         style = _slider_style()
         controls = {
             "step_size": widgets.SelectionSlider(
-                options=[(f"{e:.0e}", e) for e in STEP_SIZES], value=2e-3,
+                options=[(f"{e:.0e}", e) for e in STEP_SIZES], value=5e-3,
                 description="step size ε (at σ_L)", style=style,
             ),
             "n_steps": widgets.IntSlider(

@@ -9,6 +9,8 @@ import math
 
 import pytest
 import torch
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from scoreedu.distributions import Gaussian, GaussianMixture
 from scoreedu.gaussian_model import GaussianScoreModel, closed_form
@@ -46,6 +48,18 @@ def test_explicit_minus_implicit_is_one_constant_by_quadrature():
     assert max(implicit_values) - min(implicit_values) > 1.0  # the models really differ
     for gap in gaps:
         assert gap == pytest.approx(constant, abs=1e-7)
+
+
+MIXTURE_1D = GaussianMixture([[-2.0], [1.5]], [0.6, 1.0], [0.4, 0.6])
+C_1D = quadrature_objectives(GaussianScoreModel(1), MIXTURE_1D, [(-14, 14)], 4001)["constant"]
+
+
+@settings(max_examples=25, deadline=None)
+@given(mean=st.floats(-5, 5), precision=st.floats(-3, 3))
+def test_the_gap_is_c_for_any_gaussian_model(mean, precision):
+    model = GaussianScoreModel(1, mean=[mean], precision=[[precision]])
+    q = quadrature_objectives(model, MIXTURE_1D, [(-14, 14)], 4001)
+    assert (q["explicit"] - q["implicit"]).item() == pytest.approx(C_1D.item(), abs=1e-9)
 
 
 def test_explicit_minus_implicit_on_samples_is_constant_within_monte_carlo_error():

@@ -56,7 +56,8 @@ def nll_gradient(
     validate.callable_(energy, "energy")
     validate.batch(data, "data")
     names, params = zip(*_parameters(energy))
-    data_term = torch.autograd.grad(energy(data).mean(), params, allow_unused=True)
+    data_values = validate.per_row(energy(data), data, "energy")
+    data_term = torch.autograd.grad(data_values.mean(), params, allow_unused=True)
     with torch.no_grad():
         log_z = log_partition_grid(energy, bounds, n_per_dim, rule=rule, dtype=data.dtype)
     model_term = [torch.zeros_like(p, dtype=torch.float64) for p in params]

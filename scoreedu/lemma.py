@@ -17,9 +17,11 @@ Quadrature runs in float64: the identities hold to ~1e-10 there, far below any e
 import math
 
 import torch
+from torch import nn
 
 from scoreedu import validate
 from scoreedu.device import get_device
+from scoreedu.plot import grid
 from scoreedu.trace import jacobian_trace
 
 
@@ -115,17 +117,14 @@ def quadrature_objectives(score_model, density, bounds, n: int = 201) -> dict:
     bounds = [tuple(map(float, b)) for b in bounds]
     if len(bounds) not in (1, 2):
         raise ValueError(f"bounds must hold 1 or 2 (lo, hi) pairs; got {len(bounds)}")
-    axes = [grid_1d(lo, hi, n)[:, 0] for lo, hi in bounds]
-    weights = [trapezoid_weights(a) for a in axes]
-    if len(axes) == 1:
-        x, w = axes[0][:, None], weights[0]
+    if len(bounds) == 1:
+        x = grid_1d(*bounds[0], n)
+        w = trapezoid_weights(x)
     else:
-        # row-major like scoreedu.plot.grid: x_1 varies fastest
-        yy, xx = torch.meshgrid(axes[1], axes[0], indexing="ij")
-        x = torch.stack([xx.reshape(-1), yy.reshape(-1)], dim=1)
-        w = (weights[1][:, None] * weights[0][None, :]).reshape(-1)
+        xs, ys, x = grid(bounds, n)  # row-major: x_1 varies fastest
+        w = (trapezoid_weights(ys)[:, None] * trapezoid_weights(xs)[None, :]).reshape(-1)
     wp = w * density.log_prob(x).exp()
-    param = next(iter(getattr(score_model, "parameters", lambda: iter(()))()), None)
+    param = next(score_model.parameters(), None) if isinstance(score_model, nn.Module) else None
     xm = x if param is None else x.to(param)  # the model's dtype; the sums stay float64
     # In chunks, each detached: a 201 × 201 grid through a network with its autograd graph
     # would otherwise hold gigabytes at once.

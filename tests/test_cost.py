@@ -145,3 +145,12 @@ def test_bad_method_is_refused():
         cost.time_training_step(4, "exact")
     with pytest.raises(ValueError, match="dim"):
         cost.backward_passes("loop", 0)
+
+
+def test_measuring_leaves_the_global_random_stream_alone():
+    torch.manual_seed(123)
+    expected = torch.rand(3)
+    torch.manual_seed(123)
+    cost.time_training_step(3, "hutchinson", batch=4, hidden=4, repeats=1)
+    cost.backward_passes("loop", 3)
+    assert torch.equal(torch.rand(3), expected)

@@ -9,6 +9,8 @@ The step size ε is the step at the smallest noise level σ_L; at level σ the s
 α = ε σ²/σ_L², as in Song & Ermon (2019), for plain Langevin at a fixed σ too.
 """
 
+from contextlib import contextmanager
+
 import ipywidgets as widgets
 import numpy as np
 import torch
@@ -26,6 +28,18 @@ STEP_SIZES = (1e-4, 2e-4, 5e-4, 1e-3, 2e-3, 5e-3, 1e-2)
 def default_mixture() -> GaussianMixture:
     """Two modes far apart, weighted 0.8 and 0.2: the chapter's low-density example."""
     return GaussianMixture([[-2.0, 0.0], [2.0, 0.0]], [0.5, 0.5], [0.8, 0.2])
+
+
+@contextmanager
+def _one_thread():
+    """Run torch on one thread, then restore the setting: a few hundred 2-D points per step are
+    far too small to share, and on a busy machine two threads made a redraw several times slower."""
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(before)
 
 
 def _slider_style():
@@ -84,11 +98,16 @@ class SamplerExplorer(Explorer):
         return geometric_sigmas(sigma, self.sigma_min, self.n_levels)
 
     def compute(self, step_size, n_steps, sigma, method):
+        with _one_thread():
+            return self._compute(step_size, n_steps, sigma, method)
+
+    def _compute(self, step_size, n_steps, sigma, method):
         sigmas = self.ladder(sigma, method)
         mixture = self.mixture
+        noised = {s: mixture.noised(s) for s in sigmas.tolist()}  # p_σ for each level, once
 
         def score(x, s):
-            return mixture.noised(s).score(x)
+            return noised[s].score(x)
 
         g = torch.Generator().manual_seed(self.seed + 1)
         if len(sigmas) == 1:
@@ -98,7 +117,7 @@ class SamplerExplorer(Explorer):
         else:
             each = max(1, n_steps // len(sigmas))
             x = annealed_langevin(score, self.x0, sigmas, step_size, each, generator=g)
-        final = mixture.noised(sigmas[-1].item())
+        final = noised[sigmas[-1].item()]
         n = len(self.xs)
         return {
             "samples": x.numpy(),

@@ -5,6 +5,8 @@ score_model is any callable (N, D) -> (N, D); x is (N, D) data.
   implicit   E[½‖s(x)‖² + tr ∇x s(x)]           Hyvärinen (2005): the same up to a constant
   sliced     E_v[vᵀ ∇x s(x) v + ½ (vᵀ s(x))²]   Song et al. (2019): implicit, in expectation
   denoising  ½ E‖s(x + σz) + z/σ‖²              Vincent (2011): explicit on p_σ, up to a constant
+  noise-conditional  (1/L) Σ_i σ_i² · ½ E‖s(x + σ_i z, σ_i) + z/σ_i‖²
+             Song & Ermon (2019): denoising at every level of a ladder, for s(x, σ)
 """
 
 import torch

@@ -4,6 +4,8 @@ langevin:          x ← x + ε s(x) + √(2ε) z, z ~ N(0, I), for n_steps step
 annealed_langevin: the same through decreasing noise levels σ_1 > ... > σ_L with the
                    noise-conditional score s(x, σ_i) and step α_i = ε σ_i² / σ_L²
                    (Song & Ermon, 2019).
+geometric_sigmas:  the ladder σ_1 > ... > σ_L with a constant ratio.
+mode_weights:      the share of samples nearest each mode, to check a sampler's weights.
 """
 
 import torch

@@ -137,6 +137,9 @@ class SamplerExplorer(Explorer):
         self.scatter = self.ax.scatter([], [], s=6, color="white", edgecolor="black", lw=0.3)
         self.ax.set_xlim(*BOUNDS[0])
         self.ax.set_ylim(*BOUNDS[1])
+        # Few tick labels: rendering text is the largest part of a redraw.
+        self.ax.set_xticks(np.linspace(*BOUNDS[0], 5))
+        self.ax.set_yticks(np.linspace(*BOUNDS[1], 5))
         k = self.mixture.n_components
         where = np.arange(k)
         true = self.mixture.weights.numpy()
@@ -144,6 +147,7 @@ class SamplerExplorer(Explorer):
         self.bars = self.bar_ax.bar(where + 0.2, np.zeros(k), width=0.4, label="samples")
         self.bar_ax.set_xticks(where, [f"mode {i + 1}" for i in range(k)])
         self.bar_ax.set_ylim(0, 1)
+        self.bar_ax.set_yticks([0, 0.5, 1])
         self.bar_ax.set_ylabel("share of samples")
         self.bar_ax.set_title("mode weights")
         self.bar_ax.legend(loc="upper right")

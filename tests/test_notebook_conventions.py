@@ -120,3 +120,18 @@ def test_every_figure_has_a_title(name):
             assert re.search(r"(set_title|suptitle|title=|\.title\()", text), (
                 f"{name}: a figure without a title in cell:\n{text[:200]}"
             )
+
+
+@pytest.mark.parametrize("name", PRESENT)
+def test_nbval_markers_are_exact_and_explained(name):
+    """nbval honours a marker only when the comment is exactly the marker; the reason goes on
+    the next line as its own comment."""
+    for cell in code_cells(load(name)):
+        lines = source(cell).splitlines()
+        for i, line in enumerate(lines):
+            if "NBVAL_" not in line:
+                continue
+            assert line.strip() in ("# NBVAL_IGNORE_OUTPUT", "# NBVAL_SKIP"), (
+                f"{name}: nbval ignores {line.strip()!r}; put the marker alone on its line")
+            assert i + 1 < len(lines) and lines[i + 1].lstrip().startswith("#"), (
+                f"{name}: say why the output varies in a comment after {line.strip()!r}")

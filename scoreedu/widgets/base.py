@@ -56,6 +56,9 @@ class Explorer:
         for control in self.controls.values():
             control.observe(self._on_change, names="value")
         self.update()
+        # Keep the first frame's layout: only the numbers move. While any layout engine is set
+        # (even "none"'s placeholder), savefig draws every frame twice: about 40% of a redraw.
+        self.figure.set_layout_engine(None)
 
     # --- for subclasses -------------------------------------------------------------------
     def build(self, figure: Figure) -> None:
@@ -102,7 +105,10 @@ class Explorer:
 
     def png(self) -> bytes:
         buffer = io.BytesIO()
-        self.figure.savefig(buffer, format="png", dpi=self.figure.dpi)
+        # zlib level 1 instead of 6: a third more bytes, about 10 ms less per frame.
+        self.figure.savefig(
+            buffer, format="png", dpi=self.figure.dpi, pil_kwargs={"compress_level": 1}
+        )
         return buffer.getvalue()
 
     def is_finite(self) -> bool:

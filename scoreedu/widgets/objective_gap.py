@@ -63,9 +63,6 @@ class ObjectiveGapExplorer(Explorer):
             ),
         }
         super().__init__(controls, figsize=(9.0, 3.4))
-        # Keep the layout of the first frame: only the numbers move. None (not "none", which
-        # leaves a placeholder engine) also spares savefig its extra layout pass: half a redraw.
-        self.figure.set_layout_engine(None)
 
     def build(self, figure):
         self.ax_score, self.ax_obj = figure.subplots(1, 2)

@@ -86,9 +86,7 @@ class SamplerExplorer(Explorer):
                 description="sampler", style=style,
             ),
         }  # fmt: skip
-        super().__init__(controls, figsize=(9.0, 3.6), dpi=72)
-        # The first frame fixed the layout; re-solving it on every redraw costs a third of it.
-        self.figure.set_layout_engine("none")
+        super().__init__(controls, figsize=(9.0, 3.6))
 
     # --- the model ------------------------------------------------------------------------
     def ladder(self, sigma: float, method: str) -> torch.Tensor:

@@ -10,7 +10,7 @@ import math
 import torch
 
 from scoreedu.energies import QuadraticEnergy
-from scoreedu.exercises.feedback import Feedback, check_number
+from scoreedu.exercises.feedback import Feedback, check_number_with_slips
 
 # Exercise 1: the Gaussian energy f(x) = ‖x‖² / (2σ²) in D dimensions.
 GAUSSIAN_DIM, GAUSSIAN_SIGMA = 3, 2.0
@@ -20,25 +20,6 @@ SHIFT = 5.0
 GRID_N, GRID_DIM = 100, 10
 # Exercise 4: f_θ(x) = θ x² / 2 (a Gaussian of precision θ) and data with E_data[x²] = m2.
 ML_THETA, ML_SECOND_MOMENT = 1.0, 2.0
-
-
-def _matches(value, target, rtol=1e-3):
-    return math.isclose(value, target, rel_tol=rtol, abs_tol=1e-9)
-
-
-def _diagnose(answer, name, expected, slips, rtol=1e-3):
-    """check_number, then, when wrong, the message of the first known slip the answer matches."""
-    feedback = check_number(answer, expected, name, rtol=rtol)
-    if feedback.correct or not feedback.attempted:
-        return feedback
-    try:
-        value = float(answer)
-    except (TypeError, ValueError):
-        return feedback
-    for target, message in slips:
-        if _matches(value, target, rtol):
-            return Feedback(False, f"{name} = {value:.6g}: {message}")
-    return feedback
 
 
 def check_gaussian_log_partition(answer) -> Feedback:
@@ -56,7 +37,7 @@ def check_gaussian_log_partition(answer) -> Feedback:
         (math.exp(expected), "that is Z itself; the question asks for log Z."),
         (-expected, "the sign is flipped: Z > 1 here, so log Z > 0."),
     ]
-    return _diagnose(answer, "log Z", expected, slips)
+    return check_number_with_slips(answer, expected, "log Z", slips)
 
 
 def check_shifted_log_partition(answer) -> Feedback:
@@ -66,7 +47,7 @@ def check_shifted_log_partition(answer) -> Feedback:
         (0.0, "p(x) does not change, but Z does: Z' = ∫ exp(-f - c) dx = e^(-c) Z."),
         (math.exp(-SHIFT), "that is the ratio Z'/Z; the question asks for the difference of logs."),
     ]
-    return _diagnose(answer, "log Z' - log Z", -SHIFT, slips)
+    return check_number_with_slips(answer, -SHIFT, "log Z' - log Z", slips)
 
 
 def check_grid_evaluations(answer) -> Feedback:
@@ -77,7 +58,7 @@ def check_grid_evaluations(answer) -> Feedback:
         (float(d) ** n, "that is D^n; the grid has n choices on each of D axes: n^D."),
         (d * math.log10(n), "that is log10 of the answer; give the number of evaluations."),
     ]
-    return _diagnose(answer, "evaluations", float(n) ** d, slips, rtol=1e-6)
+    return check_number_with_slips(answer, float(n) ** d, "evaluations", slips, rtol=1e-6)
 
 
 def check_ml_gradient(answer) -> Feedback:
@@ -95,7 +76,7 @@ def check_ml_gradient(answer) -> Feedback:
         ),
         (data_term, "the log Z term is missing: ∇θ log Z = -E_pθ[∇θ f] = -1/(2θ)."),
     ]
-    return _diagnose(answer, "∂L/∂θ", data_term - model_term, slips)
+    return check_number_with_slips(answer, data_term - model_term, "∂L/∂θ", slips)
 
 
 __all__ = [

@@ -38,3 +38,29 @@ def check_number(
         return Feedback(True, f"{name} = {value:.6g}.")
     direction = "too large" if value > expected else "too small"
     return Feedback(False, f"{name} = {value:.6g} is {direction}. {hint}".strip())
+
+
+def check_number_with_slips(
+    answer,
+    expected: float,
+    name: str,
+    slips,
+    rtol: float = 1e-3,
+    atol: float = 1e-9,
+    hint: str = "",
+) -> Feedback:
+    """check_number, then, when wrong, the message of the first known slip the answer matches.
+
+    slips: (value, message) pairs, the answers that the usual mistakes produce.
+    """
+    feedback = check_number(answer, expected, name, rtol=rtol, atol=atol, hint=hint)
+    if feedback.correct or not feedback.attempted:
+        return feedback
+    try:
+        value = float(answer)
+    except (TypeError, ValueError):
+        return feedback
+    for target, message in slips:
+        if math.isclose(value, target, rel_tol=rtol, abs_tol=atol):
+            return Feedback(False, f"{name} = {value:.6g}: {message}")
+    return feedback

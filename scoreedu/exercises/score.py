@@ -10,7 +10,11 @@ import math
 import torch
 
 from scoreedu.distributions import Gaussian, GaussianMixture
-from scoreedu.exercises.feedback import NOT_ATTEMPTED, Feedback, check_number
+from scoreedu.exercises.feedback import (
+    NOT_ATTEMPTED,
+    Feedback,
+    check_number_with_slips,
+)
 
 # Exercise 1: the 1-D Gaussian N(μ, σ²) at x.
 GAUSS_MEAN, GAUSS_STD, GAUSS_X = 2.0, 0.5, 3.0
@@ -21,18 +25,7 @@ STEP_X, STEP_EPS, STEP_Z = 1.0, 0.1, 0.5
 
 
 def _diagnose(answer, name, expected, slips, hint=""):
-    """check_number, then, when wrong, the message of the first known slip the answer matches."""
-    feedback = check_number(answer, expected, name, rtol=1e-3, atol=1e-6, hint=hint)
-    if feedback.correct or not feedback.attempted:
-        return feedback
-    try:
-        value = float(answer)
-    except (TypeError, ValueError):
-        return feedback
-    for target, message in slips:
-        if math.isclose(value, target, rel_tol=1e-3, abs_tol=1e-6):
-            return Feedback(False, f"{name} = {value:.6g}: {message}")
-    return feedback
+    return check_number_with_slips(answer, expected, name, slips, atol=1e-6, hint=hint)
 
 
 def gaussian_score_expected() -> float:

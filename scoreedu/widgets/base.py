@@ -19,6 +19,20 @@ from matplotlib.figure import Figure
 from scoreedu.plot import use_style
 
 
+def float_slider(value, low, high, step, description) -> widgets.FloatSlider:
+    """The series' slider: a learner-readable label and a track that fills its grid cell."""
+    return widgets.FloatSlider(
+        value=value,
+        min=low,
+        max=high,
+        step=step,
+        description=description,
+        readout_format=".2f",
+        style={"description_width": "initial"},
+        layout=widgets.Layout(width="95%"),
+    )
+
+
 class Explorer:
     """Base class. Subclasses set `title` and implement build(fig), compute(**values), draw(state).
 

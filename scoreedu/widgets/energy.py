@@ -8,15 +8,13 @@ log_partition_grid on a box wide enough that the tails it leaves out are below f
 precision.
 """
 
-
-import ipywidgets as widgets
 import numpy as np
 import torch
 from matplotlib.ticker import MaxNLocator
 
 from scoreedu.energies import DoubleWell, Tempered
 from scoreedu.partition import log_partition_grid
-from scoreedu.widgets.base import Explorer
+from scoreedu.widgets.base import Explorer, float_slider
 
 VIEW = (-3.5, 3.5)  # what the panels show
 # What log Z integrates over: beyond it exp(-f/T) < 1e-38 for every slider setting, while Z > 0.1,
@@ -25,29 +23,16 @@ BOX = (-10.0, 10.0)
 N_QUADRATURE = 2001
 
 
-def _slider(value, low, high, step, description):
-    return widgets.FloatSlider(
-        value=value,
-        min=low,
-        max=high,
-        step=step,
-        description=description,
-        readout_format=".2f",
-        style={"description_width": "initial"},
-        layout=widgets.Layout(width="95%"),
-    )
-
-
 class EnergyExplorer(Explorer):
     title = "energy explorer"
 
     def __init__(self, height=1.0, center=1.0, tilt=0.3, temperature=1.0, n_view: int = 300):
         self.xs = torch.linspace(*VIEW, n_view, dtype=torch.float64)
         controls = {
-            "height": _slider(height, 0.5, 4.0, 0.05, "barrier height h"),
-            "center": _slider(center, 0.5, 2.0, 0.05, "well position c"),
-            "tilt": _slider(tilt, -2.0, 2.0, 0.05, "tilt t"),
-            "temperature": _slider(temperature, 0.1, 3.0, 0.05, "temperature T"),
+            "height": float_slider(height, 0.5, 4.0, 0.05, "barrier height h"),
+            "center": float_slider(center, 0.5, 2.0, 0.05, "well position c"),
+            "tilt": float_slider(tilt, -2.0, 2.0, 0.05, "tilt t"),
+            "temperature": float_slider(temperature, 0.1, 3.0, 0.05, "temperature T"),
         }
         super().__init__(controls, figsize=(9.0, 3.0))
 
@@ -108,7 +93,6 @@ class EnergyExplorer(Explorer):
             f"<b>log Z = {log_z:.4f}</b> (Z = {np.exp(log_z):.4g}); "
             f"P(x &lt; 0) = {float(state['left_mass']):.3f}"
         )
-
 
 
 def energy_explorer(**options) -> EnergyExplorer:

@@ -14,7 +14,7 @@ from matplotlib.collections import LineCollection
 
 from scoreedu import plot
 from scoreedu.distributions import GaussianMixture
-from scoreedu.widgets.base import Explorer
+from scoreedu.widgets.base import Explorer, float_slider
 
 BOUNDS = ((-4.0, 4.0), (-4.0, 4.0))
 N_DENSITY = 64  # the image: imshow interpolates, so a modest grid looks smooth
@@ -32,25 +32,12 @@ REFERENCE = 4.0
 MAX_SPACINGS = 1.6
 
 
-def _slider(value, low, high, step, description):
-    return widgets.FloatSlider(
-        value=value,
-        min=low,
-        max=high,
-        step=step,
-        description=description,
-        readout_format=".2f",
-        style={"description_width": "initial"},
-        layout=widgets.Layout(width="95%"),
-    )
-
-
 def _toggle(value, options, description):
     return widgets.ToggleButtons(
         value=value,
         options=options,
         description=description,
-        style={"description_width": "initial", "button_width": "90px"},
+        style={"description_width": "initial", "button_width": "100px"},
     )
 
 
@@ -69,14 +56,14 @@ class ScoreFieldExplorer(Explorer):
         lengths="raw",
     ):
         controls = {
-            "x1": _slider(mean1[0], -3.0, 3.0, 0.1, "centre 1: x₁"),
-            "y1": _slider(mean1[1], -3.0, 3.0, 0.1, "centre 1: x₂"),
-            "x2": _slider(mean2[0], -3.0, 3.0, 0.1, "centre 2: x₁"),
-            "y2": _slider(mean2[1], -3.0, 3.0, 0.1, "centre 2: x₂"),
-            "spread1": _slider(spread1, 0.2, 2.0, 0.05, "spread σ₁"),
-            "spread2": _slider(spread2, 0.2, 2.0, 0.05, "spread σ₂"),
-            "weight1": _slider(weight1, 0.05, 0.95, 0.05, "weight w of 1 (2 gets 1 − w)"),
-            "temperature": _slider(temperature, 0.25, 4.0, 0.05, "temperature T"),
+            "x1": float_slider(mean1[0], -3.0, 3.0, 0.1, "centre 1: x₁"),
+            "y1": float_slider(mean1[1], -3.0, 3.0, 0.1, "centre 1: x₂"),
+            "x2": float_slider(mean2[0], -3.0, 3.0, 0.1, "centre 2: x₁"),
+            "y2": float_slider(mean2[1], -3.0, 3.0, 0.1, "centre 2: x₂"),
+            "spread1": float_slider(spread1, 0.2, 2.0, 0.05, "spread σ₁"),
+            "spread2": float_slider(spread2, 0.2, 2.0, 0.05, "spread σ₂"),
+            "weight1": float_slider(weight1, 0.05, 0.95, 0.05, "weight w₁ (w₂ = 1 − w₁)"),
+            "temperature": float_slider(temperature, 0.25, 4.0, 0.05, "temperature T"),
             "style": _toggle(style, ["arrows", "streamlines"], "draw the score as"),
             "lengths": _toggle(lengths, ["raw", "unit"], "arrow lengths"),
         }

@@ -44,7 +44,7 @@ def check_gaussian_score(answer) -> Feedback:
         ),
         (-diff, "that is the score of N(2, 1); the spread σ = 0.5 scales it by 1/σ²."),
     ]
-    return _diagnose(answer, "s(3)", gaussian_score_expected(), slips, "use s(x) = -(x - μ)/σ².")
+    return _diagnose(answer, "s(3)", gaussian_score_expected(), slips, "Use s(x) = -(x - μ)/σ².")
 
 
 def mixture_score_expected() -> float:
@@ -70,7 +70,7 @@ def check_mixture_score(answer) -> Feedback:
         "s(1)",
         mixture_score_expected(),
         slips,
-        "compute r_k(1) first, then Σ r_k (μ_k - x).",
+        "Compute r_k(1) first, then Σ r_k (μ_k - x).",
     )
 
 

@@ -57,7 +57,7 @@ def check_half_normal_minimiser(answer) -> Feedback:
         ),
     }
     return _with_hints(
-        answer, expected, "θ", hints, "the implicit objective is minimised at θ = E[x]."
+        answer, expected, "θ", hints, "The implicit objective is minimised at θ = E[x]."
     )
 
 
@@ -66,7 +66,7 @@ def check_regularised_precision(answer) -> Feedback:
     v, lam = 1.0, 0.25
     hints = {1 / v: "that is the unregularised answer: the penalty λP² pulls P down."}
     hints[1 / (v + lam)] = "the derivative of λP² is 2λP."
-    return _with_hints(answer, 1 / (v + 2 * lam), "P", hints, "set d/dP (½P²v − P + λP²) = 0.")
+    return _with_hints(answer, 1 / (v + 2 * lam), "P", hints, "Set d/dP (½P²v − P + λP²) = 0.")
 
 
 def _with_hints(answer, expected, name, hints: dict, hint: str) -> Feedback:

@@ -37,7 +37,8 @@ def check_gaussian_log_partition(answer) -> Feedback:
         (math.exp(expected), "that is Z itself; the question asks for log Z."),
         (-expected, "the sign is flipped: Z > 1 here, so log Z > 0."),
     ]
-    return check_number_with_slips(answer, expected, "log Z", slips)
+    hint = "Z is a product of D one-dimensional integrals ∫ exp(-u²/(2σ²)) du = √(2πσ²)."
+    return check_number_with_slips(answer, expected, "log Z", slips, hint=hint)
 
 
 def check_shifted_log_partition(answer) -> Feedback:
@@ -76,7 +77,8 @@ def check_ml_gradient(answer) -> Feedback:
         ),
         (data_term, "the log Z term is missing: ∇θ log Z = -E_pθ[∇θ f] = -1/(2θ)."),
     ]
-    return check_number_with_slips(answer, data_term - model_term, "∂L/∂θ", slips)
+    hint = "∇θ f = x²/2; p_θ = N(0, 1/θ), so E_pθ[x²/2] = 1/(2θ)."
+    return check_number_with_slips(answer, data_term - model_term, "∂L/∂θ", slips, hint=hint)
 
 
 __all__ = [

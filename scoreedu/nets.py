@@ -3,7 +3,7 @@
 ScoreMLP(dim, hidden, depth) computes, with a_0 = x and h_l = W_l a_{l-1} + b_l,
 a_l = σ(h_l) for l = 1..L (L = depth), and s(x) = W_{L+1} a_L + b_{L+1}.
 Its Jacobian is J = W_{L+1} D_L W_L ... W_2 D_1 W_1 with D_l = diag(σ'(h_l)), and the cyclic
-property of the trace moves W_1 to the end:
+property of the trace moves W_1 from the end to the front:
     tr J = tr( (W_1 W_{L+1}) D_L W_L ... W_2 D_1 ),
 a product of H × H matrices in which D enters only through P = W_1 W_{L+1} (H × H), computed
 once per call. For depth 2 it reads tr J = σ'(h_1)ᵀ [(W_1 W_3) ∘ W_2ᵀ] σ'(h_2): the cost of

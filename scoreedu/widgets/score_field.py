@@ -112,7 +112,9 @@ class ScoreFieldExplorer(Explorer):
         ax.set_title("along the line x = c + t e", fontsize=10)
         # The density shares this axes, scaled so its peak sits at 90 % of the height: a second
         # y-axis would cost a third more per frame.
-        (self.density_line,) = ax.plot([], [], color="C1", label="p_T along the line (scaled)")
+        (self.density_line,) = ax.plot(
+            [], [], color="C1", label="p_T along the line (rescaled; 0 at the bottom edge)"
+        )
         self.centre_marks = [ax.axvline(0.0, color="red", linewidth=0.8, ls=":") for _ in range(2)]
         ax.legend(handles=[self.score_line, self.density_line], loc="upper right", fontsize=8)
 

@@ -6,6 +6,13 @@ from tqdm.auto import tqdm
 from scoreedu import validate
 
 
+def _trainable_parameters(model) -> list:
+    params = [p for p in model.parameters() if p.requires_grad]
+    if not params:
+        raise ValueError("model has no trainable parameters")
+    return params
+
+
 def fit(
     model,
     loss_fn,
@@ -30,9 +37,7 @@ def fit(
     validate.count(n_steps, "n_steps")
     validate.count(batch_size, "batch_size")
     lr = validate.positive(lr, "lr")
-    params = [p for p in model.parameters() if p.requires_grad]
-    if not params:
-        raise ValueError("model has no trainable parameters")
+    params = _trainable_parameters(model)
     if device is not None:
         model.to(device)
     where = params[0].device
@@ -69,9 +74,7 @@ def fit_full_batch(
     validate.batch(data, "data")
     validate.count(max_iter, "max_iter")
     tolerance = validate.positive(tolerance, "tolerance")
-    params = [p for p in model.parameters() if p.requires_grad]
-    if not params:
-        raise ValueError("model has no trainable parameters")
+    params = _trainable_parameters(model)
     data = data.to(device=params[0].device, dtype=params[0].dtype)
     optimizer = torch.optim.LBFGS(
         params,

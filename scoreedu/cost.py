@@ -81,12 +81,18 @@ def step_loss(model, x: torch.Tensor, method: str) -> torch.Tensor:
     `method`, or ½‖s(x)‖² alone for "plain". x: (N, D). Returns a 0-dim tensor."""
     _check_method(method)
     if method == "plain":
+        validate.callable_(model, "model")
+        validate.batch(x)
         return 0.5 * (model(x) ** 2).sum(1).mean()
     return implicit_score_matching(model, x, **_TRACE_OPTIONS[method])
 
 
 def training_step(model, optimizer, x: torch.Tensor, method: str) -> float:
     """One step: forward + trace + backward + optimizer step. Returns the loss as a float."""
+    if not isinstance(optimizer, torch.optim.Optimizer):
+        raise TypeError(
+            f"optimizer must be a torch.optim.Optimizer; got {type(optimizer).__name__}"
+        )
     optimizer.zero_grad(set_to_none=True)
     loss = step_loss(model, x, method)
     loss.backward()
@@ -142,7 +148,10 @@ def time_training_step(
     """
     _check_method(method)
     validate.count(dim, "dim")
+    validate.count(batch, "batch")
     validate.count(repeats, "repeats")
+    validate.count(seed, "seed", minimum=0)
+    budget_s = validate.positive(budget_s, "budget_s")
     device = get_device(device)
     gen = torch.Generator().manual_seed(seed)
     model = _seeded_model(dim, hidden, depth, device, seed)
@@ -242,8 +251,14 @@ def hutchinson_variance(jacobian: torch.Tensor, probe: str = "gaussian", n_probe
     if probe not in ("gaussian", "rademacher"):
         raise ValueError(f"probe must be 'gaussian' or 'rademacher'; got {probe!r}")
     validate.count(n_probes, "n_probes")
-    if not isinstance(jacobian, torch.Tensor) or jacobian.dim() != 3:
-        raise ValueError("jacobian must be a tensor of shape (N, D, D)")
+    if not isinstance(jacobian, torch.Tensor):
+        raise TypeError(f"jacobian must be a tensor of shape (N, D, D); got {jacobian!r}")
+    if jacobian.dim() != 3 or jacobian.shape[1] != jacobian.shape[2]:
+        raise ValueError(f"jacobian must have shape (N, D, D); got {tuple(jacobian.shape)}")
+    if not jacobian.is_floating_point():
+        raise TypeError(f"jacobian must be float32 or float64; got {jacobian.dtype}")
+    if not torch.isfinite(jacobian).all():
+        raise ValueError("jacobian must be finite; it holds NaN or inf")
     sym = 0.5 * (jacobian + jacobian.transpose(1, 2))
     frob = (sym**2).sum((1, 2))
     if probe == "rademacher":

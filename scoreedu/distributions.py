@@ -84,6 +84,7 @@ class Gaussian:
         """n draws μ + L z with Σ = L Lᵀ, z ~ N(0, I). Returns (n, D) in dtype."""
         validate.count(n, "n")
         validate.generator(generator)
+        validate.float_dtype(dtype)
         like = self.mean.to(dtype)
         z = standard_normal((n, self.dim), like, generator)
         return like + z @ self.chol.to(dtype).T
@@ -155,6 +156,7 @@ class GaussianMixture:
         """n draws: pick k with probability w_k, then μ_k + σ_k z. Returns (n, D) (and (n,))."""
         validate.count(n, "n")
         validate.generator(generator)
+        validate.float_dtype(dtype)
         where = generator.device if generator is not None else self.weights.device
         labels = torch.multinomial(
             self.weights.to(where), n, replacement=True, generator=generator

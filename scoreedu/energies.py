@@ -72,7 +72,7 @@ class QuadraticEnergy(Energy):
         if self.mean.dim() != 1:
             raise ValueError(f"mean must have shape (D,); got {tuple(self.mean.shape)}")
         self.dim = d = self.mean.shape[0]
-        cov = torch.as_tensor(cov, dtype=torch.float64, device=device)
+        cov = validate.tensor(cov, "cov", device=device)
         if tuple(cov.shape) != (d, d):
             raise ValueError(f"cov must have shape (D, D) = ({d}, {d}); got {tuple(cov.shape)}")
         if not torch.isfinite(cov).all() or not torch.allclose(cov, cov.T):

@@ -31,10 +31,10 @@ class GaussianScoreModel(nn.Module):
             raise TypeError(f"dtype must be torch.float32 or torch.float64; got {dtype}")
         device = get_device("cpu" if device is None else device)
         make = {"dtype": dtype, "device": device}
-        mean = torch.zeros(dim, **make) if mean is None else torch.as_tensor(mean, **make)
+        mean = torch.zeros(dim, **make) if mean is None else validate.tensor(mean, "mean", **make)
         if precision is None:
             precision = torch.eye(dim, **make)
-        precision = torch.as_tensor(precision, **make)
+        precision = validate.tensor(precision, "precision", **make)
         if tuple(mean.shape) != (dim,):
             raise ValueError(f"mean must have shape ({dim},); got {tuple(mean.shape)}")
         if tuple(precision.shape) != (dim, dim):
@@ -85,4 +85,7 @@ def closed_form(x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
     mean = x.mean(0)
     centred = x - mean
     cov = centred.T @ centred / x.shape[0]
-    return mean, torch.linalg.inv(cov)
+    precision, info = torch.linalg.inv_ex(cov)
+    if info.item() != 0:
+        raise ValueError("x's sample covariance is singular (a constant or repeated column)")
+    return mean, precision

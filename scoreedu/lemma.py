@@ -28,15 +28,30 @@ from scoreedu.trace import jacobian_trace
 def grid_1d(lo: float, hi: float, n: int = 4001, dtype=torch.float64, device="cpu"):
     """n equally spaced points from lo to hi, as a column: (n, 1), the (N, D) layout with D = 1."""
     validate.count(n, "n", minimum=3)
-    if not (math.isfinite(lo) and math.isfinite(hi) and lo < hi):
+    lo, hi = validate.real(lo, "lo"), validate.real(hi, "hi")
+    if not lo < hi:
         raise ValueError(f"lo and hi must be finite with lo < hi; got lo={lo}, hi={hi}")
-    return torch.linspace(lo, hi, n, dtype=dtype, device=device)[:, None]
+    validate.float_dtype(dtype)
+    return torch.linspace(lo, hi, n, dtype=dtype, device=get_device(device))[:, None]
+
+
+def _grid_values(values, name: str) -> torch.Tensor:
+    """values on a 1-D grid, (n,) or (n, 1), as (n,): a floating tensor of at least 2 entries."""
+    if not isinstance(values, torch.Tensor):
+        raise TypeError(f"{name} must be a torch.Tensor of shape (n,) or (n, 1); got {values!r}")
+    if not values.is_floating_point():
+        raise TypeError(f"{name} must be float32 or float64; got {values.dtype}")
+    if values.dim() not in (1, 2) or (values.dim() == 2 and values.shape[1] != 1):
+        raise ValueError(f"{name} must have shape (n,) or (n, 1); got {tuple(values.shape)}")
+    if values.shape[0] < 2:
+        raise ValueError(f"{name} must hold at least 2 grid points; got {values.shape[0]}")
+    return values.reshape(-1)
 
 
 def trapezoid_weights(x: torch.Tensor) -> torch.Tensor:
     """Weights w with Σ w f(x_i) ≈ ∫ f dx on the sorted 1-D grid x ((n,) or (n, 1)): (n,)."""
-    x = x.reshape(-1)
-    if x.numel() < 2 or not (x[1:] > x[:-1]).all():
+    x = _grid_values(x, "x")
+    if not (x[1:] > x[:-1]).all():
         raise ValueError("x must be an increasing grid of at least 2 points")
     dx = x[1:] - x[:-1]
     w = torch.zeros_like(x)
@@ -51,12 +66,14 @@ def integrate(values: torch.Tensor, x: torch.Tensor) -> torch.Tensor:
     For integrands that decay to ~0 at both ends of the grid the trapezoid rule is accurate to
     far better than its O(h²) worst case (the error terms cancel in pairs).
     """
-    values = values.reshape(-1)
-    if values.numel() != x.numel():
+    values, weights = _grid_values(values, "values"), trapezoid_weights(x)
+    if values.numel() != weights.numel():
         raise ValueError(
-            f"values must have one entry per grid point ({x.numel()}); got {values.numel()}"
+            f"values must have one entry per grid point ({weights.numel()}); got {values.numel()}"
         )
-    return (trapezoid_weights(x) * values).sum()
+    if not torch.isfinite(values).all():
+        raise ValueError("values must be finite; they hold NaN or inf")
+    return (weights * values).sum()
 
 
 def derivative(f, x: torch.Tensor) -> torch.Tensor:
@@ -69,14 +86,24 @@ def derivative(f, x: torch.Tensor) -> torch.Tensor:
     validate.batch(x, dim=1)
     with torch.enable_grad():
         leaf = x.detach().requires_grad_(True)
-        (grad,) = torch.autograd.grad(f(leaf).sum(), leaf)
+        values = validate.differentiable(f(leaf), "f")
+        (grad,) = torch.autograd.grad(values.sum(), leaf)
     return grad[:, 0]
 
 
 def boundary_term(values: torch.Tensor) -> torch.Tensor:
     """[f]_lo^hi = f(hi) − f(lo) for values f on a grid. values: (n,) or (n, 1). Returns 0-dim."""
-    values = values.reshape(-1)
+    values = _grid_values(values, "values")
     return values[-1] - values[0]
+
+
+def _check_density(density) -> None:
+    for method in ("log_prob", "score"):
+        if not callable(getattr(density, method, None)):
+            raise TypeError(
+                f"density must have a .{method}(x) method, like TruncatedNormal or "
+                f"distributions.Gaussian; got {type(density).__name__}"
+            )
 
 
 def lemma_terms(density, score_model, x: torch.Tensor) -> dict:
@@ -86,10 +113,12 @@ def lemma_terms(density, score_model, x: torch.Tensor) -> dict:
     Returns name -> 0-dim tensor: explicit, model_term (½∫ps²), cross_term (∫psψ), constant
     (½∫pψ²), cross_by_dp (∫s ∂x p), boundary ([ps]), trace_term (∫p ∂x s), implicit.
     """
+    _check_density(density)
+    validate.callable_(score_model, "score_model")
     validate.batch(x, dim=1)
     p = density.log_prob(x).exp()
     psi = density.score(x)[:, 0]
-    s = score_model(x)[:, 0].detach()
+    s = validate.like_x(score_model(x), x, "score_model")[:, 0].detach()
     dp = derivative(lambda t: density.log_prob(t).exp(), x)
     ds = derivative(lambda t: score_model(t)[:, 0], x)
     model_term = integrate(0.5 * p * s**2, x)
@@ -114,7 +143,13 @@ def quadrature_objectives(score_model, density, bounds, n: int = 201) -> dict:
       mass      ∫ p (≈ 1 when the box holds the density).
     The model's score and trace come from the same calls implicit_score_matching makes.
     """
-    bounds = [tuple(map(float, b)) for b in bounds]
+    validate.callable_(score_model, "score_model")
+    _check_density(density)
+    try:
+        bounds = [(float(lo), float(hi)) for lo, hi in bounds]
+    except (TypeError, ValueError) as err:
+        raise TypeError(f"bounds must be D (lo, hi) pairs, e.g. [(-5, 5)]; got {bounds!r}") from err
+    validate.count(n, "n", minimum=3)
     if len(bounds) not in (1, 2):
         raise ValueError(f"bounds must hold 1 or 2 (lo, hi) pairs; got {len(bounds)}")
     if len(bounds) == 1:
@@ -156,7 +191,10 @@ class TruncatedNormal:
 
     def __init__(self, lo: float = 0.0, hi: float = math.inf, mean: float = 0.0, std: float = 1.0):
         self.std = validate.positive(std, "std")
-        if not (math.isfinite(lo) and math.isfinite(mean) and lo < hi):
+        lo, mean = validate.real(lo, "lo"), validate.real(mean, "mean")
+        if isinstance(hi, bool) or not isinstance(hi, (int, float)) or math.isnan(hi):
+            raise TypeError(f"hi must be a number or math.inf; got {hi!r}")
+        if not lo < hi:
             raise ValueError(f"need finite lo and mean, and lo < hi; got lo={lo}, hi={hi}")
         self.lo, self.hi, self.mean = float(lo), float(hi), float(mean)
         a, b = self._standard(self.lo), self._standard(self.hi)
@@ -194,6 +232,7 @@ class TruncatedNormal:
         """
         validate.count(n, "n")
         validate.generator(generator)
+        validate.float_dtype(dtype)
         where = generator.device if generator is not None else "cpu"
         u = torch.rand(n, 1, generator=generator, dtype=torch.float64, device=where)
         u = self.cdf_lo + (self.cdf_hi - self.cdf_lo) * u

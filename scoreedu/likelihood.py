@@ -74,6 +74,13 @@ def nll_gradient(
     }
 
 
+def _loss_value(loss) -> float:
+    value = loss()
+    if isinstance(value, torch.Tensor):
+        value = validate.scalar_loss(value, "loss")
+    return validate.real(value, "loss()")
+
+
 def finite_difference_gradient(loss, energy, eps: float = 1e-5) -> dict[str, torch.Tensor]:
     """Central differences (loss(θ + ε e_j) - loss(θ - ε e_j)) / 2ε for every parameter entry.
 
@@ -90,9 +97,9 @@ def finite_difference_gradient(loss, energy, eps: float = 1e-5) -> dict[str, tor
             for j in range(flat.numel()):
                 original = flat[j].item()
                 flat[j] = original + eps
-                up = float(loss())
+                up = _loss_value(loss)
                 flat[j] = original - eps
-                down = float(loss())
+                down = _loss_value(loss)
                 flat[j] = original
                 out[j] = (up - down) / (2 * eps)
             result[name] = grad

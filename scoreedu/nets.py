@@ -131,6 +131,7 @@ class NoiseConditionalScoreMLP(nn.Module):
         validate.count(dim, "dim")
         validate.count(hidden, "hidden")
         validate.count(depth, "depth")
+        validate.float_dtype(dtype)
         self.dim = dim
         device = get_device("cpu" if device is None else device)
         widths = [dim + 1] + [hidden] * depth
@@ -142,13 +143,23 @@ class NoiseConditionalScoreMLP(nn.Module):
 
     def forward(self, x: torch.Tensor, sigma) -> torch.Tensor:
         validate.batch(x, dim=self.dim, finite=False)
-        sigma = torch.as_tensor(sigma, dtype=x.dtype, device=x.device)
+        weight = self.net[0].weight
+        if x.dtype != weight.dtype or x.device != weight.device:
+            raise ValueError(
+                f"x is {x.dtype} on {x.device} but the network is {weight.dtype} "
+                f"on {weight.device}: move one of them (x.to(...) or net.to(...))"
+            )
+        try:
+            sigma = torch.as_tensor(sigma, dtype=x.dtype, device=x.device)
+        except (TypeError, ValueError, RuntimeError) as err:
+            raise TypeError(f"sigma must be a number > 0 or an (N,) tensor; got {sigma!r}") from err
         if sigma.dim() == 0:
             sigma = sigma.expand(x.shape[0])
-        if tuple(sigma.shape) != (x.shape[0],) or not (sigma > 0).all():
+        ok = (sigma > 0) & torch.isfinite(sigma)
+        if tuple(sigma.shape) != (x.shape[0],) or not ok.all():
             raise ValueError(
                 f"sigma must be a positive number or shape ({x.shape[0]},) of "
-                f"positive numbers; got shape {tuple(sigma.shape)}"
+                f"finite positive numbers; got shape {tuple(sigma.shape)}"
             )
         inp = torch.cat([x, torch.log(sigma)[:, None]], dim=1)
         return self.net(inp) / sigma[:, None]

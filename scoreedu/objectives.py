@@ -34,6 +34,8 @@ def explicit_score_matching(score_model, x: torch.Tensor, true_score) -> torch.T
         validate.callable_(true_score, "true_score")
         target = true_score(x)
     validate.like_x(target, x, "true_score")
+    if not torch.isfinite(target).all():
+        raise ValueError("true_score must be finite; it holds NaN or inf")
     return 0.5 * ((s - target.detach()) ** 2).sum(1).mean()
 
 
@@ -61,7 +63,7 @@ def sliced_score_matching(
     validate.generator(generator)
     validate.batch(x)
     x = x.detach().requires_grad_(True)
-    s = _scores(score_model, x)
+    s = validate.differentiable(_scores(score_model, x), "score_model")
     v = standard_normal((n_projections, *x.shape), x, generator)
     total = x.new_zeros(())
     for m in range(n_projections):

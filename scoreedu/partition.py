@@ -123,6 +123,7 @@ def log_partition_grid(
     validate.callable_(energy, "energy")
     pairs = _check_bounds(bounds)
     validate.count(n_per_dim, "n_per_dim", minimum=2)
+    max_points = validate.positive(max_points, "max_points")
     total = float(n_per_dim) ** len(pairs)
     if total > max_points:
         raise ValueError(
@@ -159,6 +160,7 @@ def log_partition_importance(
     validate.count(n_samples, "n_samples", minimum=2)
     validate.count(batches, "batches")
     validate.generator(generator)
+    validate.float_dtype(dtype)
     x = proposal.sample(batches * n_samples, generator=generator, dtype=dtype)
     values = validate.per_row(energy(x), x, "energy").to(torch.float64)
     log_w = (-values - proposal.log_prob(x).to(torch.float64)).reshape(batches, n_samples)

@@ -10,6 +10,9 @@ import numpy as np
 import torch
 from matplotlib.patches import FancyArrowPatch
 
+from scoreedu import validate
+from scoreedu.device import get_device
+
 STYLE = {
     "figure.dpi": 72,
     "savefig.dpi": 72,
@@ -33,9 +36,15 @@ def grid(bounds, n: int, dtype=torch.float64, device="cpu"):
     Returns (xs (n,), ys (n,), points (n*n, 2)), points in row-major order: reshape a per-point
     value to (n, n) to get value[i_y, i_x], the layout imshow and contour expect.
     """
-    (x_lo, x_hi), (y_lo, y_hi) = bounds
-    if not (x_lo < x_hi and y_lo < y_hi):
+    try:
+        (x_lo, x_hi), (y_lo, y_hi) = [(float(lo), float(hi)) for lo, hi in bounds]
+    except (TypeError, ValueError) as err:
+        raise TypeError(f"bounds must be ((x_lo, x_hi), (y_lo, y_hi)); got {bounds!r}") from err
+    if not (x_lo < x_hi and y_lo < y_hi and np.isfinite([x_lo, x_hi, y_lo, y_hi]).all()):
         raise ValueError(f"bounds must be ((x_lo, x_hi), (y_lo, y_hi)) with lo < hi; got {bounds}")
+    validate.count(n, "n", minimum=2)
+    validate.float_dtype(dtype)
+    device = get_device(device)
     xs = torch.linspace(x_lo, x_hi, n, dtype=dtype, device=device)
     ys = torch.linspace(y_lo, y_hi, n, dtype=dtype, device=device)
     yy, xx = torch.meshgrid(ys, xs, indexing="ij")
@@ -160,6 +169,12 @@ def field_on_grid(distribution, bounds, n: int, temperature: float = 1.0, dtype=
     Returns a dict: xs (n,), ys (n,), log_density (n, n) (log p / T, unnormalised),
     density (n, n), score_u (n, n), score_v (n, n), indexed [i_y, i_x].
     """
+    for method in ("log_prob", "score"):
+        if not callable(getattr(distribution, method, None)):
+            raise TypeError(
+                f"distribution must have a .{method}(x) method, like distributions.Gaussian; "
+                f"got {type(distribution).__name__}"
+            )
     if not temperature > 0:
         raise ValueError(f"temperature must be > 0; got {temperature!r}")
     xs, ys, points = grid(bounds, n, dtype=dtype)
@@ -218,6 +233,9 @@ def trace_streamlines(xs, ys, u, v, seeds, step: float, n_steps: int, halvings: 
     backward part reversed, then the seed, then the forward part, so each row runs along the field.
     matplotlib's streamplot avoids overlaps but costs about 100 ms a frame; this costs a few.
     """
+    step = validate.positive(step, "step")
+    validate.count(n_steps, "n_steps")
+    validate.count(halvings, "halvings", minimum=0)
     xs, ys = np.asarray(xs, dtype=float), np.asarray(ys, dtype=float)
     field = np.stack([np.asarray(u, dtype=float), np.asarray(v, dtype=float)], axis=-1)
     lo, hi = np.array([xs[0], ys[0]]), np.array([xs[-1], ys[-1]])

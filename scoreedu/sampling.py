@@ -51,7 +51,10 @@ def langevin(
 
 
 def _check_sigmas(sigmas) -> torch.Tensor:
-    sigmas = torch.as_tensor(sigmas, dtype=torch.float64).flatten()
+    try:
+        sigmas = torch.as_tensor(sigmas, dtype=torch.float64).flatten()
+    except (TypeError, ValueError, RuntimeError) as err:
+        raise TypeError(f"sigmas must be a sequence of numbers > 0; got {sigmas!r}") from err
     if sigmas.numel() == 0 or not torch.isfinite(sigmas).all() or (sigmas <= 0).any():
         raise ValueError(f"sigmas must be finite numbers > 0; got {sigmas.tolist()}")
     if (sigmas[1:] >= sigmas[:-1]).any():
@@ -113,6 +116,7 @@ def geometric_sigmas(
     sigma_max = validate.positive(sigma_max, "sigma_max")
     sigma_min = validate.positive(sigma_min, "sigma_min")
     validate.count(n, "n", minimum=2)
+    validate.float_dtype(dtype)
     if sigma_min >= sigma_max:
         raise ValueError(
             f"sigma_min must be smaller than sigma_max; got sigma_max={sigma_max}, "
@@ -131,8 +135,8 @@ def mode_weights(x: torch.Tensor, means) -> torch.Tensor:
     this estimates the mixture weights a sampler reproduces.
     """
     validate.batch(x)
-    means = torch.as_tensor(means).to(x)
-    if means.dim() != 2 or means.shape[1] != x.shape[1]:
+    means = validate.tensor(means, "means").to(x)
+    if means.dim() != 2 or means.shape[1] != x.shape[1] or means.shape[0] == 0:
         raise ValueError(f"means must have shape (K, {x.shape[1]}); got {tuple(means.shape)}")
     nearest = ((x[:, None, :] - means[None]) ** 2).sum(-1).argmin(1)
     return torch.bincount(nearest, minlength=means.shape[0]).to(x.dtype) / x.shape[0]

@@ -25,5 +25,6 @@ def autograd_score(log_density, x: torch.Tensor, create_graph: bool = False) -> 
         keep = create_graph and x.requires_grad
         leaf = x if keep else x.detach().requires_grad_(True)
         values = validate.per_row(log_density(leaf), leaf, "log_density")
+        validate.differentiable(values, "log_density")
         (grad,) = torch.autograd.grad(values.sum(), leaf, create_graph=create_graph)
     return grad

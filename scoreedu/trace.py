@@ -26,11 +26,17 @@ def _with_grad(x: torch.Tensor) -> torch.Tensor:
     return x if x.requires_grad else x.detach().requires_grad_(True)
 
 
-@torch.enable_grad()  # the trace is a derivative: it needs autograd even under torch.no_grad()
 def trace_loop(f, x: torch.Tensor) -> torch.Tensor:
     """Σ_i ∂f_i/∂x_i with one backward pass per coordinate i. x: (N, D) -> (N,)."""
+    validate.callable_(f, "f")
+    validate.batch(x)
+    return _trace_loop(f, x)
+
+
+@torch.enable_grad()  # the trace is a derivative: it needs autograd even under torch.no_grad()
+def _trace_loop(f, x: torch.Tensor) -> torch.Tensor:
     x = _with_grad(x)
-    out = validate.like_x(f(x), x, "f")
+    out = validate.differentiable(validate.like_x(f(x), x, "f"), "f")
     trace = torch.zeros(x.shape[0], dtype=x.dtype, device=x.device)
     for i in range(x.shape[1]):
         # Row i of J is the vector-Jacobian product e_iᵀ J: a whole backward pass for one entry.
@@ -68,13 +74,23 @@ def trace_vmap(f, x: torch.Tensor, mode: str = "rev") -> torch.Tensor:
     return torch.diagonal(batch_jacobian(f, x, mode), dim1=1, dim2=2).sum(1)
 
 
-@torch.enable_grad()
 def trace_hutchinson(
     f, x: torch.Tensor, n_probes: int = 1, generator=None, probe: str = "gaussian"
 ) -> torch.Tensor:
     """(1/M) Σ_m v_mᵀ (∇x f) v_m with E[v vᵀ] = I: unbiased, M backward passes. x: (N, D)."""
+    validate.callable_(f, "f")
+    validate.batch(x)
+    validate.count(n_probes, "n_probes")
+    validate.generator(generator)
+    if probe not in PROBES:
+        raise ValueError(f"probe must be one of {PROBES}; got {probe!r}")
+    return _trace_hutchinson(f, x, n_probes, generator, probe)
+
+
+@torch.enable_grad()
+def _trace_hutchinson(f, x, n_probes, generator, probe):
     x = _with_grad(x)
-    out = validate.like_x(f(x), x, "f")
+    out = validate.differentiable(validate.like_x(f(x), x, "f"), "f")
     draw = standard_normal if probe == "gaussian" else rademacher
     v = draw((n_probes, *x.shape), x, generator)
     total = torch.zeros(x.shape[0], dtype=x.dtype, device=x.device)
@@ -126,10 +142,10 @@ def jacobian_trace(
             )
         trace = f.jacobian_trace(x)
     elif method == "loop":
-        trace = trace_loop(f, x)
+        trace = _trace_loop(f, x)
     elif method == "vmap":
         validate.like_x(f(x), x, "f")
         trace = trace_vmap(f, x, vmap_mode)
     else:
-        trace = trace_hutchinson(f, x, n_probes, generator, probe)
+        trace = _trace_hutchinson(f, x, n_probes, generator, probe)
     return validate.per_row(trace, x, "the trace")

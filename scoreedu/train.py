@@ -4,13 +4,11 @@ import torch
 from tqdm.auto import tqdm
 
 from scoreedu import validate
+from scoreedu.device import get_device
 
 
 def _trainable_parameters(model) -> list:
-    params = [p for p in model.parameters() if p.requires_grad]
-    if not params:
-        raise ValueError("model has no trainable parameters")
-    return params
+    return validate.module(model, "model")
 
 
 def fit(
@@ -37,9 +35,13 @@ def fit(
     validate.count(n_steps, "n_steps")
     validate.count(batch_size, "batch_size")
     lr = validate.positive(lr, "lr")
+    validate.count(seed, "seed", minimum=0)
+    validate.count(every, "every", minimum=0)
+    if callback is not None:
+        validate.callable_(callback, "callback")
     params = _trainable_parameters(model)
     if device is not None:
-        model.to(device)
+        model.to(get_device(device))
     where = params[0].device
     data = data.to(device=where, dtype=params[0].dtype)
     generator = torch.Generator().manual_seed(seed)
@@ -49,7 +51,7 @@ def fit(
         idx = torch.randint(
             0, data.shape[0], (min(batch_size, data.shape[0]),), generator=generator
         )
-        loss = loss_fn(model, data[idx.to(where)])
+        loss = validate.scalar_loss(loss_fn(model, data[idx.to(where)]), "loss_fn")
         if not torch.isfinite(loss):
             raise ValueError(f"the loss became {loss.item()} at step {step}: lower lr")
         optimizer.zero_grad(set_to_none=True)
@@ -90,7 +92,7 @@ def fit_full_batch(
 
     def closure():
         optimizer.zero_grad(set_to_none=True)
-        loss = loss_fn(model, data)
+        loss = validate.scalar_loss(loss_fn(model, data), "loss_fn")
         if not torch.isfinite(loss):
             raise ValueError(f"the loss became {loss.item()}: start closer to a minimum")
         loss.backward()

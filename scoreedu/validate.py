@@ -81,3 +81,60 @@ def generator(gen, name: str = "generator"):
     if gen is not None and not isinstance(gen, torch.Generator):
         raise TypeError(f"{name} must be a torch.Generator or None; got {type(gen).__name__}")
     return gen
+
+
+def float_dtype(dtype, name: str = "dtype"):
+    """Check that dtype is torch.float32 or torch.float64; return it."""
+    if dtype not in (torch.float32, torch.float64):
+        raise TypeError(f"{name} must be torch.float32 or torch.float64; got {dtype!r}")
+    return dtype
+
+
+def tensor(value, name: str, dtype=torch.float64, device=None) -> torch.Tensor:
+    """value (numbers, a list or a tensor) as a finite tensor of dtype; TypeError if not numbers."""
+    try:
+        t = torch.as_tensor(value, dtype=dtype, device=device)
+    except (TypeError, ValueError, RuntimeError) as err:
+        raise TypeError(f"{name} must be numbers (a list or a tensor); got {value!r}") from err
+    if not torch.isfinite(t).all():
+        raise ValueError(f"{name} must be finite; it holds NaN or inf")
+    return t
+
+
+def real(value, name: str) -> float:
+    """Check that value is a finite real number (a 1-element tensor counts); return it as float."""
+    if isinstance(value, torch.Tensor) and value.numel() == 1:
+        value = value.item()
+    if isinstance(value, bool) or not isinstance(value, Real):
+        raise TypeError(f"{name} must be a number; got {value!r}")
+    if not math.isfinite(value):
+        raise ValueError(f"{name} must be finite; got {value!r}")
+    return float(value)
+
+
+def differentiable(values: torch.Tensor, name: str) -> torch.Tensor:
+    """Check that values carry an autograd graph back to the input (else no derivative exists)."""
+    if not values.requires_grad:
+        raise ValueError(
+            f"{name}'s output does not depend on x through autograd (it is constant, detached "
+            f"or computed outside torch): build it from torch operations on x"
+        )
+    return values
+
+
+def scalar_loss(loss, name: str) -> torch.Tensor:
+    """Check that a loss function returned a 0-dim (or 1-element) tensor."""
+    if not isinstance(loss, torch.Tensor) or loss.numel() != 1:
+        shape = tuple(loss.shape) if isinstance(loss, torch.Tensor) else type(loss).__name__
+        raise ValueError(f"{name} must return a 0-dim tensor (a scalar loss); got {shape}")
+    return loss.reshape(())
+
+
+def module(model, name: str = "model"):
+    """Check that model is a torch.nn.Module with trainable parameters; return them."""
+    if not isinstance(model, torch.nn.Module):
+        raise TypeError(f"{name} must be a torch.nn.Module; got {type(model).__name__}")
+    params = [p for p in model.parameters() if p.requires_grad]
+    if not params:
+        raise ValueError(f"{name} has no trainable parameters")
+    return params

@@ -154,3 +154,43 @@ def test_measuring_leaves_the_global_random_stream_alone():
     cost.time_training_step(3, "hutchinson", batch=4, hidden=4, repeats=1)
     cost.backward_passes("loop", 3)
     assert torch.equal(torch.rand(3), expected)
+
+
+def test_step_loss_plain_checks_x():
+    x = torch.randn(4, 2)
+    x[0, 0] = math.nan
+    with pytest.raises(ValueError, match="x must be finite"):
+        cost.step_loss(ScoreMLP(2, hidden=8), x, "plain")
+
+
+def test_training_step_names_a_bad_optimizer():
+    with pytest.raises(TypeError, match="optimizer must be a torch.optim.Optimizer"):
+        cost.training_step(ScoreMLP(2, hidden=8), 3, torch.randn(4, 2), "plain")
+
+
+@pytest.mark.parametrize(
+    "kwargs, error, match",
+    [
+        ({"budget_s": -1.0}, ValueError, "budget_s must be a finite number > 0"),
+        ({"seed": -1}, ValueError, "seed must be an int >= 0"),
+        ({"batch": 2.5}, TypeError, "batch must be an int"),
+    ],
+)
+def test_time_training_step_names_bad_options(kwargs, error, match):
+    with pytest.raises(error, match=match):
+        cost.time_training_step(2, "plain", **kwargs)
+
+
+@pytest.mark.parametrize(
+    "jacobian, error, match",
+    [
+        (torch.ones(2, 2, 3), ValueError, "jacobian must have shape \\(N, D, D\\)"),
+        (torch.ones(2, 2, 2, dtype=torch.int64), TypeError, "jacobian must be float32"),
+        (torch.full((2, 2, 2), math.nan), ValueError, "jacobian must be finite"),
+        ([[[1.0]]], TypeError, "jacobian must be a tensor"),
+    ],
+    ids=["not-square", "int", "nan", "list"],
+)
+def test_hutchinson_variance_names_a_bad_jacobian(jacobian, error, match):
+    with pytest.raises(error, match=match):
+        cost.hutchinson_variance(jacobian)

@@ -255,3 +255,14 @@ def test_mixture_refuses_bad_x_and_bad_sample_arguments():
         mix.sample(0)
     with pytest.raises(TypeError, match="generator"):
         mix.sample(3, generator=0)
+
+
+@pytest.mark.parametrize(
+    "dist",
+    [Gaussian([0.0], [[1.0]]), GaussianMixture([[0.0]], [1.0], [1.0])],
+    ids=["gaussian", "mixture"],
+)
+@pytest.mark.parametrize("dtype", [torch.int64, "float32"])
+def test_sample_refuses_a_non_float_dtype(dist, dtype):
+    with pytest.raises(TypeError, match="dtype must be torch.float32 or torch.float64"):
+        dist.sample(3, dtype=dtype)

@@ -130,3 +130,9 @@ def test_energies_on_cuda():
     x = torch.randn(5, 2, device="cuda")
     for energy in all_energies("cuda"):
         assert energy(x).device.type == "cuda"
+
+
+@pytest.mark.parametrize("cov", ["abc", None])
+def test_quadratic_energy_names_a_non_numeric_cov(cov):
+    with pytest.raises(TypeError, match="cov must be numbers"):
+        QuadraticEnergy([0.0], cov)

@@ -52,3 +52,14 @@ def test_bad_inputs_are_refused():
         model(torch.zeros(3, 2, dtype=torch.float32))
     with pytest.raises(ValueError, match="more rows than columns"):
         closed_form(torch.zeros(2, 2))
+
+
+def test_gaussian_score_model_names_a_non_numeric_mean():
+    with pytest.raises(TypeError, match="mean must be numbers"):
+        GaussianScoreModel(2, mean="a")
+
+
+def test_closed_form_names_a_singular_covariance():
+    x = torch.ones(10, 2, dtype=torch.float64)
+    with pytest.raises(ValueError, match="sample covariance is singular"):
+        closed_form(x)

@@ -15,6 +15,7 @@ from scoreedu.lemma import (
     integrate,
     lemma_terms,
     quadrature_objectives,
+    trapezoid_weights,
 )
 from scoreedu.nets import ScoreMLP
 
@@ -104,3 +105,82 @@ def test_truncated_normal_follows_the_device(device):
     assert draws.device.type == device.type and draws.dtype == torch.float32
     assert tn.log_prob(draws).device.type == device.type
     assert tn.score(draws).shape == (10, 1)
+
+
+@pytest.mark.parametrize(
+    "kwargs, error, match",
+    [
+        ({"lo": "a", "hi": 1.0}, TypeError, "lo must be a number"),
+        ({"lo": 0.0, "hi": None}, TypeError, "hi must be a number"),
+        ({"lo": 0.0, "hi": 1.0, "dtype": torch.int64}, TypeError, "dtype must be"),
+        ({"lo": 0.0, "hi": 1.0, "device": "gpu0"}, ValueError, "device must be"),
+    ],
+)
+def test_grid_1d_names_bad_arguments(kwargs, error, match):
+    with pytest.raises(error, match=match):
+        grid_1d(**kwargs)
+
+
+@pytest.mark.parametrize(
+    "values, error, match",
+    [
+        ("abc", TypeError, "values must be a torch.Tensor"),
+        (torch.ones(5, dtype=torch.int64), TypeError, "values must be float32 or float64"),
+        (torch.ones(5, 2), ValueError, "values must have shape \\(n,\\) or \\(n, 1\\)"),
+        (torch.zeros(0), ValueError, "values must hold at least 2 grid points"),
+    ],
+    ids=["string", "int", "two-columns", "empty"],
+)
+def test_grid_helpers_name_bad_values(values, error, match):
+    x = grid_1d(0.0, 1.0, 5)
+    with pytest.raises(error, match=match):
+        boundary_term(values)
+    with pytest.raises(error, match=match):
+        integrate(values, x)
+
+
+def test_integrate_refuses_nan_values_and_a_non_tensor_grid():
+    x = grid_1d(0.0, 1.0, 5)
+    with pytest.raises(ValueError, match="values must be finite"):
+        integrate(torch.tensor([1.0, math.nan, 1.0, 1.0, 1.0], dtype=torch.float64), x)
+    with pytest.raises(TypeError, match="x must be a torch.Tensor"):
+        trapezoid_weights([0.0, 1.0])
+
+
+def test_derivative_names_an_f_without_a_graph():
+    with pytest.raises(ValueError, match="f's output does not depend on x"):
+        derivative(lambda t: torch.ones(t.shape[0]), grid_1d(0.0, 1.0, 5))
+
+
+def test_lemma_terms_and_quadrature_objectives_name_bad_arguments():
+    density, x = TruncatedNormal(0.0), grid_1d(0.0, 5.0, 11)
+    with pytest.raises(TypeError, match="density must have a .log_prob"):
+        lemma_terms(3, lambda t: -t, x)
+    with pytest.raises(TypeError, match="score_model must be callable"):
+        lemma_terms(density, 3, x)
+    with pytest.raises(ValueError, match="score_model must return the shape of x"):
+        lemma_terms(density, lambda t: -t[:, 0], x)
+    with pytest.raises(TypeError, match="density must have a .log_prob"):
+        quadrature_objectives(lambda t: -t, 3, [(0.0, 5.0)])
+    with pytest.raises(TypeError, match="bounds must be D \\(lo, hi\\) pairs"):
+        quadrature_objectives(lambda t: -t, density, "ab")
+    with pytest.raises(ValueError, match="n must be an int >= 3"):
+        quadrature_objectives(lambda t: -t, density, [(0.0, 5.0)], 1)
+
+
+@pytest.mark.parametrize(
+    "kwargs, error, match",
+    [
+        ({"lo": "a"}, TypeError, "lo must be a number"),
+        ({"mean": "a"}, TypeError, "mean must be a number"),
+        ({"hi": math.nan}, TypeError, "hi must be a number or math.inf"),
+    ],
+)
+def test_truncated_normal_names_bad_arguments(kwargs, error, match):
+    with pytest.raises(error, match=match):
+        TruncatedNormal(**kwargs)
+
+
+def test_truncated_normal_sample_refuses_an_integer_dtype():
+    with pytest.raises(TypeError, match="dtype must be"):
+        TruncatedNormal(0.0).sample(3, dtype=torch.int64)

@@ -83,3 +83,18 @@ def test_bad_input():
     with pytest.raises(ValueError, match="eps"):
         finite_difference_gradient(lambda: torch.zeros(()), energy, eps=-1.0)
     assert math.isfinite(negative_log_likelihood(energy, torch.zeros(3, 1), BOUNDS, 11).item())
+
+
+@pytest.mark.parametrize(
+    "loss, error, match",
+    [
+        (lambda energy, data: energy(data), ValueError, "loss must return a 0-dim tensor"),
+        (lambda energy, data: torch.tensor(math.nan), ValueError, "loss\\(\\) must be finite"),
+        (lambda energy, data: "small", TypeError, "loss\\(\\) must be a number"),
+    ],
+    ids=["vector", "nan", "string"],
+)
+def test_finite_difference_gradient_names_a_bad_loss(loss, error, match):
+    energy, data = DoubleWell(1), torch.randn(5, 1, dtype=torch.float64)
+    with pytest.raises(error, match=match):
+        finite_difference_gradient(lambda: loss(energy, data), energy)

@@ -134,3 +134,18 @@ def test_noise_conditional_net_scales_like_one_over_sigma():
         f(x, -1.0)
     with pytest.raises(ValueError, match="sigma"):
         f(x, torch.ones(3))
+
+
+def test_noise_conditional_net_names_bad_inputs():
+    with pytest.raises(TypeError, match="dtype must be"):
+        NoiseConditionalScoreMLP(2, dtype=torch.int64)
+    net = NoiseConditionalScoreMLP(2, hidden=8)
+    x = torch.randn(5, 2)
+    with pytest.raises(ValueError, match="x is torch.float64 on cpu but the network is"):
+        net(x.double(), 1.0)
+    for sigma in (float("inf"), float("nan"), 0.0):
+        with pytest.raises(ValueError, match="sigma must be a positive number"):
+            net(x, sigma)
+    for sigma in ("a", None):
+        with pytest.raises(TypeError, match="sigma must be a number > 0"):
+            net(x, sigma)

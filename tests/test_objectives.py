@@ -175,3 +175,18 @@ def test_explicit_refuses_a_true_score_of_the_wrong_shape():
         explicit_score_matching(lambda t: -t, x, torch.zeros(3, 2))
     with pytest.raises(TypeError, match="true_score must be callable"):
         explicit_score_matching(lambda t: -t, x, 3.0)
+
+
+def test_explicit_score_matching_refuses_a_nan_true_score():
+    model = GaussianScoreModel(2)
+    x = torch.randn(5, 2, dtype=torch.float64)
+    target = torch.full((5, 2), math.nan, dtype=torch.float64)
+    with pytest.raises(ValueError, match="true_score must be finite"):
+        explicit_score_matching(model, x, target)
+
+
+def test_sliced_score_matching_names_a_model_without_a_graph():
+    from scoreedu.objectives import sliced_score_matching
+
+    with pytest.raises(ValueError, match="score_model's output does not depend on x"):
+        sliced_score_matching(lambda x: torch.zeros_like(x), torch.randn(5, 2))

@@ -213,3 +213,15 @@ def test_grid_on_cuda():
     log_z = log_partition_grid(energy, [(-9, 9)] * 2, 121)
     assert log_z.device.type == "cuda"
     assert abs(log_z.item() - energy.log_partition().item()) < 1e-6
+
+
+def test_log_partition_grid_refuses_a_bad_max_points():
+    with pytest.raises(TypeError, match="max_points"):
+        log_partition_grid(lambda x: 0.5 * (x**2).sum(1), [(-1, 1)], 11, max_points="many")
+
+
+def test_log_partition_importance_refuses_an_integer_dtype():
+    with pytest.raises(TypeError, match="dtype must be"):
+        log_partition_importance(
+            lambda x: 0.5 * (x**2).sum(1), Gaussian([0.0], [[1.0]]), 10, dtype=torch.int64
+        )

@@ -161,3 +161,37 @@ def test_use_style_sets_the_series_defaults():
     with mpl.rc_context():
         plot.use_style()
         assert mpl.rcParams["figure.dpi"] == 72 and mpl.rcParams["savefig.dpi"] == 72
+
+
+@pytest.mark.parametrize(
+    "bounds, n, kwargs, error, match",
+    [
+        ([(0, 1)], 5, {}, TypeError, "bounds must be \\(\\(x_lo, x_hi\\), \\(y_lo, y_hi\\)\\)"),
+        ("ab", 5, {}, TypeError, "bounds must be"),
+        ([(0, 1), (0, 1)], 1, {}, ValueError, "n must be an int >= 2"),
+        ([(0, 1), (0, 1)], 2.5, {}, TypeError, "n must be an int"),
+        ([(0, 1), (0, 1)], 5, {"device": "gpu0"}, ValueError, "device must be"),
+    ],
+)
+def test_grid_names_bad_arguments(bounds, n, kwargs, error, match):
+    with pytest.raises(error, match=match):
+        plot.grid(bounds, n, **kwargs)
+
+
+def test_field_on_grid_names_a_distribution_without_log_prob():
+    with pytest.raises(TypeError, match="distribution must have a .log_prob"):
+        plot.field_on_grid(3, [(0, 1), (0, 1)], 5)
+
+
+@pytest.mark.parametrize(
+    "step, n_steps, error, match",
+    [
+        (0.0, 5, ValueError, "step must be a finite number > 0"),
+        (0.1, -1, ValueError, "n_steps must be an int >= 1"),
+    ],
+)
+def test_trace_streamlines_names_bad_steps(step, n_steps, error, match):
+    xs = np.linspace(0, 1, 5)
+    field = np.ones((5, 5))
+    with pytest.raises(error, match=match):
+        plot.trace_streamlines(xs, xs, field, field, np.array([[0.5, 0.5]]), step, n_steps)

@@ -130,3 +130,31 @@ def test_annealed_langevin_ends_at_the_last_noise_level():
 def test_annealed_langevin_refuses_bad_input(sigmas, step_size, error, words):
     with pytest.raises(error, match=words):
         annealed_langevin(lambda x, s: -x, torch.zeros(2, 2), sigmas, step_size, 3)
+
+
+@pytest.mark.parametrize("sigmas", ["abc", None])
+def test_annealed_langevin_names_non_numeric_sigmas(sigmas):
+    with pytest.raises(TypeError, match="sigmas must be a sequence of numbers"):
+        annealed_langevin(lambda x, s: -x, torch.randn(4, 2), sigmas, 0.1, 1)
+
+
+def test_geometric_sigmas_refuses_an_integer_dtype():
+    from scoreedu.sampling import geometric_sigmas
+
+    with pytest.raises(TypeError, match="dtype must be"):
+        geometric_sigmas(2.0, 1.0, 3, dtype=torch.int64)
+
+
+@pytest.mark.parametrize(
+    "means, error, match",
+    [
+        ("abc", TypeError, "means must be numbers"),
+        ([[math.nan, 0.0]], ValueError, "means must be finite"),
+        (torch.zeros(0, 2), ValueError, "means must have shape \\(K, 2\\)"),
+    ],
+)
+def test_mode_weights_names_bad_means(means, error, match):
+    from scoreedu.sampling import mode_weights
+
+    with pytest.raises(error, match=match):
+        mode_weights(torch.randn(5, 2), means)

@@ -119,3 +119,13 @@ def test_finite_far_from_the_modes(dtype):
 def test_refuses_bad_input(log_density, x, error, words):
     with pytest.raises(error, match=words):
         autograd_score(log_density, x)
+
+
+@pytest.mark.parametrize(
+    "log_density",
+    [lambda x: torch.ones(x.shape[0]), lambda x: (x.detach() ** 2).sum(1)],
+    ids=["constant", "detached"],
+)
+def test_autograd_score_names_a_log_density_without_a_graph(log_density):
+    with pytest.raises(ValueError, match="log_density's output does not depend on x"):
+        autograd_score(log_density, torch.randn(4, 2))

@@ -262,3 +262,40 @@ def test_cuda_matches_cpu():
     g = f.to("cuda")
     for method in ("loop", "vmap", "structured"):
         torch.testing.assert_close(jacobian_trace(g, x.cuda(), method).cpu(), want)
+
+
+@pytest.mark.parametrize("method", ["loop", "hutchinson"])
+def test_trace_names_an_f_without_a_graph(method):
+    with pytest.raises(ValueError, match="f's output does not depend on x"):
+        jacobian_trace(lambda x: torch.zeros_like(x), torch.randn(4, 3), method=method)
+
+
+@pytest.mark.parametrize(
+    "kwargs, error, match",
+    [
+        ({"x": torch.ones(4, 3, dtype=torch.int64)}, TypeError, "x must be float32 or float64"),
+        ({"f": 3}, TypeError, "f must be callable"),
+    ],
+)
+def test_public_trace_methods_check_their_inputs(kwargs, error, match):
+    from scoreedu.trace import trace_hutchinson, trace_loop
+
+    args = {"f": lambda x: 2 * x, "x": torch.randn(4, 3), **kwargs}
+    for trace in (trace_loop, trace_hutchinson):
+        with pytest.raises(error, match=match):
+            trace(**args)
+
+
+@pytest.mark.parametrize(
+    "kwargs, error, match",
+    [
+        ({"n_probes": 0}, ValueError, "n_probes must be an int >= 1"),
+        ({"probe": "uniform"}, ValueError, "probe must be one of"),
+        ({"generator": 3}, TypeError, "generator must be a torch.Generator"),
+    ],
+)
+def test_trace_hutchinson_checks_its_options(kwargs, error, match):
+    from scoreedu.trace import trace_hutchinson
+
+    with pytest.raises(error, match=match):
+        trace_hutchinson(lambda x: 2 * x, torch.randn(4, 3), **kwargs)

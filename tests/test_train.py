@@ -112,3 +112,30 @@ def test_fit_full_batch_refuses_bad_arguments():
         fit_full_batch(GaussianScoreModel(2), implicit_score_matching, x, tolerance=0.0)
     with pytest.raises(ValueError, match="no trainable parameters"):
         fit_full_batch(torch.nn.Identity(), implicit_score_matching, x)
+
+
+@pytest.mark.parametrize(
+    "kwargs, error, match",
+    [
+        ({"seed": -1}, ValueError, "seed must be an int >= 0"),
+        ({"seed": "a"}, TypeError, "seed must be an int"),
+        ({"every": -1}, ValueError, "every must be an int >= 0"),
+        ({"every": 1.5}, TypeError, "every must be an int"),
+        ({"callback": 3, "every": 1}, TypeError, "callback must be callable"),
+        ({"device": "gpu0"}, ValueError, "device must be"),
+    ],
+)
+def test_fit_names_bad_options(kwargs, error, match):
+    model, x = ScoreMLP(2, hidden=8), torch.randn(10, 2)
+    with pytest.raises(error, match=match):
+        fit(model, implicit_score_matching, x, n_steps=1, progress=False, **kwargs)
+
+
+@pytest.mark.parametrize("trainer", [fit, fit_full_batch])
+def test_trainers_name_a_bad_model_and_a_non_scalar_loss(trainer):
+    x = torch.randn(10, 2, dtype=torch.float64)
+    options = {"n_steps": 1, "progress": False} if trainer is fit else {}
+    with pytest.raises(TypeError, match="model must be a torch.nn.Module"):
+        trainer(lambda x: -x, implicit_score_matching, x, **options)
+    with pytest.raises(ValueError, match="loss_fn must return a 0-dim tensor"):
+        trainer(GaussianScoreModel(2), lambda m, x: m(x), x, **options)

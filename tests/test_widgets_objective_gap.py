@@ -67,3 +67,11 @@ def test_controls_move_the_model_and_the_data():
 def test_unknown_data_is_refused():
     with pytest.raises(ValueError, match="data must be one of"):
         objective_gap_explorer(data="uniform")
+
+
+def test_objectives_at_names_a_nan_theta():
+    from scoreedu.lemma import TruncatedNormal
+    from scoreedu.widgets.objective_gap import objectives_at
+
+    with pytest.raises(ValueError, match="theta must be finite"):
+        objectives_at(TruncatedNormal(0.0), (0.0, 5.0), math.nan)

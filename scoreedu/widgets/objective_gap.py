@@ -10,6 +10,7 @@ jumps at 0, the gap moves with θ by the boundary term p(0) θ and the minimiser
 import ipywidgets as widgets
 import numpy as np
 
+from scoreedu import validate
 from scoreedu.distributions import Gaussian, GaussianMixture
 from scoreedu.gaussian_model import GaussianScoreModel
 from scoreedu.lemma import TruncatedNormal, grid_1d, quadrature_objectives
@@ -35,7 +36,7 @@ THETA_RANGE = (-3.0, 3.0)
 
 def objectives_at(density, bounds, theta: float, n: int = 801) -> dict:
     """Explicit, implicit and C for s_θ(x) = −(x − θ) on density, by quadrature over bounds."""
-    model = GaussianScoreModel(1, mean=[theta])
+    model = GaussianScoreModel(1, mean=[validate.real(theta, "theta")])
     return {k: v.item() for k, v in quadrature_objectives(model, density, [bounds], n).items()}
 
 

@@ -35,3 +35,18 @@ def test_extreme_corners_stay_finite():
         for key, value in zip(("height", "center", "tilt", "temperature"), (h, c, t, temp)):
             ex.controls[key].value = value
         assert ex.is_finite()
+
+
+@pytest.mark.parametrize(
+    "options, error, match",
+    [
+        ({"height": "a"}, TypeError, "height must be a number"),
+        ({"height": 10.0}, ValueError, "height must lie in \\[0.5, 4.0\\]"),
+        ({"temperature": float("nan")}, ValueError, "temperature must be finite"),
+        ({"n_view": 2.5}, TypeError, "n_view must be an int"),
+        ({"n_view": -1}, ValueError, "n_view must be an int >= 2"),
+    ],
+)
+def test_energy_explorer_names_bad_options(options, error, match):
+    with pytest.raises(error, match=match):
+        energy_explorer(**options)

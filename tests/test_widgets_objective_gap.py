@@ -75,3 +75,16 @@ def test_objectives_at_names_a_nan_theta():
 
     with pytest.raises(ValueError, match="theta must be finite"):
         objectives_at(TruncatedNormal(0.0), (0.0, 5.0), math.nan)
+
+
+@pytest.mark.parametrize(
+    "options, error, match",
+    [
+        ({"theta": "a"}, TypeError, "theta must be a number"),
+        ({"theta": 10.0}, ValueError, "theta must lie in"),
+        ({"data": ["mixture"]}, ValueError, "data must be one of"),
+    ],
+)
+def test_objective_gap_explorer_names_bad_options(options, error, match):
+    with pytest.raises(error, match=match):
+        objective_gap_explorer(**options)

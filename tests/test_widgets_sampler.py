@@ -67,3 +67,19 @@ def test_refuses_a_mixture_that_is_not_2d():
     mixture = GaussianMixture([[0.0, 0.0, 0.0]], [1.0], [1.0])
     with pytest.raises(ValueError, match="2-D"):
         sampler_explorer(mixture=mixture)
+
+
+@pytest.mark.parametrize(
+    "options, error, match",
+    [
+        ({"mixture": 3}, TypeError, "mixture must be a GaussianMixture"),
+        ({"n_samples": -5}, ValueError, "n_samples must be an int >= 1"),
+        ({"seed": "a"}, TypeError, "seed must be an int"),
+        ({"sigma_min": 0.0}, ValueError, "sigma_min must be a finite number > 0"),
+        ({"sigma_min": 3.5}, ValueError, "sigma_min must be below 3.0"),
+        ({"n_levels": 1}, ValueError, "n_levels must be an int >= 2"),
+    ],
+)
+def test_sampler_explorer_names_bad_options(options, error, match):
+    with pytest.raises(error, match=match):
+        sampler_explorer(**options)

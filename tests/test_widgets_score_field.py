@@ -188,3 +188,20 @@ def test_a_kernel_driven_over_comms_redraws_for_every_control():
     finally:
         client.stop_channels()
         manager.shutdown_kernel(now=True)
+
+
+@pytest.mark.parametrize(
+    "options, error, match",
+    [
+        ({"style": "dots"}, ValueError, "style must be one of"),
+        ({"lengths": "long"}, ValueError, "lengths must be one of"),
+        ({"mean1": "a"}, TypeError, "mean1 must be an \\(x₁, x₂\\) pair"),
+        ({"mean2": (1.0,)}, TypeError, "mean2 must be an \\(x₁, x₂\\) pair"),
+        ({"weight1": 2.0}, ValueError, "weight1 must lie in"),
+        ({"spread1": 0.0}, ValueError, "spread1 must lie in"),
+        ({"temperature": -1.0}, ValueError, "temperature must lie in"),
+    ],
+)
+def test_score_field_explorer_names_bad_options(options, error, match):
+    with pytest.raises(error, match=match):
+        score_field_explorer(**options)

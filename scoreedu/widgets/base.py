@@ -16,11 +16,32 @@ import numpy as np
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
+from scoreedu import validate
 from scoreedu.plot import use_style
 
 
-def float_slider(value, low, high, step, description) -> widgets.FloatSlider:
-    """The series' slider: a learner-readable label and a track that fills its grid cell."""
+def in_range(value, low: float, high: float, name: str) -> float:
+    """Check an explorer option that starts a slider: a finite number in [low, high]."""
+    value = validate.real(value, name)
+    if not low <= value <= high:
+        raise ValueError(f"{name} must lie in [{low}, {high}] (the slider's range); got {value}")
+    return value
+
+
+def one_of(value, options, name: str):
+    """Check an explorer option that starts a toggle or a dropdown: one of options."""
+    if value not in options:
+        raise ValueError(f"{name} must be one of {tuple(options)}; got {value!r}")
+    return value
+
+
+def float_slider(value, low, high, step, description, name=None) -> widgets.FloatSlider:
+    """The series' slider: a learner-readable label and a track that fills its grid cell.
+
+    name: the option that gave value, checked to lie in [low, high] (ValueError naming it).
+    """
+    if name is not None:
+        value = in_range(value, low, high, name)
     return widgets.FloatSlider(
         value=value,
         min=low,

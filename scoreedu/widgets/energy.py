@@ -12,6 +12,7 @@ import numpy as np
 import torch
 from matplotlib.ticker import MaxNLocator
 
+from scoreedu import validate
 from scoreedu.energies import DoubleWell, Tempered
 from scoreedu.partition import log_partition_grid
 from scoreedu.widgets.base import Explorer, float_slider
@@ -27,12 +28,15 @@ class EnergyExplorer(Explorer):
     title = "energy explorer"
 
     def __init__(self, height=1.0, center=1.0, tilt=0.3, temperature=1.0, n_view: int = 300):
+        validate.count(n_view, "n_view", minimum=2)
         self.xs = torch.linspace(*VIEW, n_view, dtype=torch.float64)
         controls = {
-            "height": float_slider(height, 0.5, 4.0, 0.05, "barrier height h"),
-            "center": float_slider(center, 0.5, 2.0, 0.05, "well position c"),
-            "tilt": float_slider(tilt, -2.0, 2.0, 0.05, "tilt t"),
-            "temperature": float_slider(temperature, 0.1, 3.0, 0.05, "temperature T"),
+            "height": float_slider(height, 0.5, 4.0, 0.05, "barrier height h", name="height"),
+            "center": float_slider(center, 0.5, 2.0, 0.05, "well position c", name="center"),
+            "tilt": float_slider(tilt, -2.0, 2.0, 0.05, "tilt t", name="tilt"),
+            "temperature": float_slider(
+                temperature, 0.1, 3.0, 0.05, "temperature T", name="temperature"
+            ),
         }
         super().__init__(controls, figsize=(9.0, 3.0))
 

@@ -14,7 +14,7 @@ from scoreedu import validate
 from scoreedu.distributions import Gaussian, GaussianMixture
 from scoreedu.gaussian_model import GaussianScoreModel
 from scoreedu.lemma import TruncatedNormal, grid_1d, quadrature_objectives
-from scoreedu.widgets.base import Explorer
+from scoreedu.widgets.base import Explorer, in_range, one_of
 
 # name -> (density, quadrature box holding its mass, x range drawn on the left)
 DATA = {
@@ -44,8 +44,9 @@ class ObjectiveGapExplorer(Explorer):
     title = "explicit vs implicit score matching"
 
     def __init__(self, theta: float = 1.0, data: str = "mixture", n_thetas: int = 61):
-        if data not in DATA:
-            raise ValueError(f"data must be one of {tuple(DATA)}; got {data!r}")
+        one_of(data, tuple(DATA), "data")
+        theta = in_range(theta, *THETA_RANGE, "theta")
+        validate.count(n_thetas, "n_thetas", minimum=2)
         self.thetas = np.linspace(*THETA_RANGE, n_thetas)
         self._curves: dict = {}  # data name -> (explicit, implicit) over self.thetas
         style = {"description_width": "initial"}

@@ -15,6 +15,7 @@ import ipywidgets as widgets
 import numpy as np
 import torch
 
+from scoreedu import validate
 from scoreedu.distributions import GaussianMixture
 from scoreedu.plot import draw_density, grid
 from scoreedu.sampling import annealed_langevin, geometric_sigmas, langevin, mode_weights
@@ -59,6 +60,16 @@ class SamplerExplorer(Explorer):
         grid_size: int = 80,
     ):
         self.mixture = default_mixture() if mixture is None else mixture
+        if not isinstance(self.mixture, GaussianMixture):
+            raise TypeError(f"mixture must be a GaussianMixture; got {type(mixture).__name__}")
+        validate.count(n_samples, "n_samples")
+        if validate.positive(sigma_min, "sigma_min") >= 3.0:
+            raise ValueError(
+                f"sigma_min must be below 3.0, where the σ slider starts; got {sigma_min}"
+            )
+        validate.count(n_levels, "n_levels", minimum=2)
+        validate.count(seed, "seed", minimum=0)
+        validate.count(grid_size, "grid_size", minimum=2)
         if self.mixture.dim != 2:
             raise ValueError(f"mixture must be 2-D; got dim {self.mixture.dim}")
         self.sigma_min, self.n_levels, self.seed = sigma_min, n_levels, seed

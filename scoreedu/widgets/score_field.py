@@ -14,7 +14,7 @@ from matplotlib.collections import LineCollection
 
 from scoreedu import plot
 from scoreedu.distributions import GaussianMixture
-from scoreedu.widgets.base import Explorer, float_slider
+from scoreedu.widgets.base import Explorer, float_slider, one_of
 
 BOUNDS = ((-4.0, 4.0), (-4.0, 4.0))
 N_DENSITY = 64  # the image: imshow interpolates, so a modest grid looks smooth
@@ -32,7 +32,16 @@ REFERENCE = 4.0
 MAX_SPACINGS = 1.6
 
 
-def _toggle(value, options, description):
+def _pair(value, name: str):
+    try:
+        first, second = value
+    except (TypeError, ValueError) as err:
+        raise TypeError(f"{name} must be an (x₁, x₂) pair of numbers; got {value!r}") from err
+    return first, second
+
+
+def _toggle(value, options, description, name):
+    one_of(value, options, name)
     return widgets.ToggleButtons(
         value=value,
         options=options,
@@ -55,17 +64,22 @@ class ScoreFieldExplorer(Explorer):
         style="arrows",
         lengths="raw",
     ):
+        mean1, mean2 = _pair(mean1, "mean1"), _pair(mean2, "mean2")
         controls = {
-            "x1": float_slider(mean1[0], -3.0, 3.0, 0.1, "centre 1: x₁"),
-            "y1": float_slider(mean1[1], -3.0, 3.0, 0.1, "centre 1: x₂"),
-            "x2": float_slider(mean2[0], -3.0, 3.0, 0.1, "centre 2: x₁"),
-            "y2": float_slider(mean2[1], -3.0, 3.0, 0.1, "centre 2: x₂"),
-            "spread1": float_slider(spread1, 0.2, 2.0, 0.05, "spread σ₁"),
-            "spread2": float_slider(spread2, 0.2, 2.0, 0.05, "spread σ₂"),
-            "weight1": float_slider(weight1, 0.05, 0.95, 0.05, "weight w₁ (w₂ = 1 − w₁)"),
-            "temperature": float_slider(temperature, 0.25, 4.0, 0.05, "temperature T"),
-            "style": _toggle(style, ["arrows", "streamlines"], "draw the score as"),
-            "lengths": _toggle(lengths, ["raw", "unit"], "arrow lengths"),
+            "x1": float_slider(mean1[0], -3.0, 3.0, 0.1, "centre 1: x₁", name="mean1"),
+            "y1": float_slider(mean1[1], -3.0, 3.0, 0.1, "centre 1: x₂", name="mean1"),
+            "x2": float_slider(mean2[0], -3.0, 3.0, 0.1, "centre 2: x₁", name="mean2"),
+            "y2": float_slider(mean2[1], -3.0, 3.0, 0.1, "centre 2: x₂", name="mean2"),
+            "spread1": float_slider(spread1, 0.2, 2.0, 0.05, "spread σ₁", name="spread1"),
+            "spread2": float_slider(spread2, 0.2, 2.0, 0.05, "spread σ₂", name="spread2"),
+            "weight1": float_slider(
+                weight1, 0.05, 0.95, 0.05, "weight w₁ (w₂ = 1 − w₁)", name="weight1"
+            ),
+            "temperature": float_slider(
+                temperature, 0.25, 4.0, 0.05, "temperature T", name="temperature"
+            ),
+            "style": _toggle(style, ["arrows", "streamlines"], "draw the score as", "style"),
+            "lengths": _toggle(lengths, ["raw", "unit"], "arrow lengths", "lengths"),
         }
         super().__init__(controls, figsize=(9.0, 3.6))
 

@@ -107,6 +107,10 @@ class GaussianMixture:
         if self.means.dim() != 2:
             raise ValueError(f"means must have shape (K, D); got {tuple(self.means.shape)}")
         k, self.dim = self.means.shape
+        if k == 0 or self.dim == 0:
+            raise ValueError(
+                f"means must hold at least one (D,) row; got {tuple(self.means.shape)}"
+            )
         for name, t in (("stds", self.stds), ("weights", self.weights)):
             if tuple(t.shape) != (k,):
                 raise ValueError(

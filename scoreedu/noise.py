@@ -6,9 +6,18 @@ generator usable with a batch on a GPU (and the same seed gives the same numbers
 
 import torch
 
+from scoreedu import validate
+
+
+def _check(like, generator) -> None:
+    if not isinstance(like, torch.Tensor):
+        raise TypeError(f"like must be a torch.Tensor; got {type(like).__name__}")
+    validate.generator(generator)
+
 
 def standard_normal(shape, like: torch.Tensor, generator=None) -> torch.Tensor:
     """z ~ N(0, I) of the given shape, on like's device and in like's dtype."""
+    _check(like, generator)
     where = generator.device if generator is not None else like.device
     z = torch.randn(shape, generator=generator, device=where, dtype=like.dtype)
     return z.to(like.device)
@@ -16,6 +25,7 @@ def standard_normal(shape, like: torch.Tensor, generator=None) -> torch.Tensor:
 
 def rademacher(shape, like: torch.Tensor, generator=None) -> torch.Tensor:
     """v with entries ±1, each with probability ½, on like's device and in like's dtype."""
+    _check(like, generator)
     where = generator.device if generator is not None else like.device
     bits = torch.randint(0, 2, shape, generator=generator, device=where)
     return (2 * bits - 1).to(device=like.device, dtype=like.dtype)

@@ -175,7 +175,7 @@ def field_on_grid(distribution, bounds, n: int, temperature: float = 1.0, dtype=
                 f"distribution must have a .{method}(x) method, like distributions.Gaussian; "
                 f"got {type(distribution).__name__}"
             )
-    if not temperature > 0:
+    if isinstance(temperature, (bool, str)) or not temperature > 0:
         raise ValueError(f"temperature must be > 0; got {temperature!r}")
     xs, ys, points = grid(bounds, n, dtype=dtype)
     with torch.no_grad():

@@ -60,7 +60,12 @@ def batch_jacobian(f, x: torch.Tensor, mode: str = "rev") -> torch.Tensor:
     jac = {"rev": jacrev, "fwd": jacfwd}[mode]
 
     def f_single(xi):
-        return f(xi[None])[0]
+        out = f(xi[None])
+        if not isinstance(out, torch.Tensor) or out.shape != xi[None].shape:
+            # A shape is static under vmap, so this check traces; values would not.
+            shape = tuple(out.shape) if isinstance(out, torch.Tensor) else type(out).__name__
+            raise ValueError(f"f must return the shape of x, (N, {xi.shape[0]}); got {shape}")
+        return out[0]
 
     with warnings.catch_warnings():
         # jacfwd's first call imports torch's forward-mode decompositions, which script

@@ -19,7 +19,7 @@ def batch(x, name: str = "x", dim: int | None = None, finite: bool = True) -> to
         raise TypeError(f"{name} must be a torch.Tensor of shape (N, D); got {type(x).__name__}")
     if x.dim() != 2:
         raise ValueError(f"{name} must have shape (N, D); got {tuple(x.shape)}")
-    if not x.is_floating_point():
+    if x.dtype not in (torch.float32, torch.float64):
         raise TypeError(f"{name} must be float32 or float64; got {x.dtype}")
     if dim is not None and x.shape[1] != dim:
         raise ValueError(f"{name} must have shape (N, {dim}); got {tuple(x.shape)}")

@@ -266,3 +266,8 @@ def test_mixture_refuses_bad_x_and_bad_sample_arguments():
 def test_sample_refuses_a_non_float_dtype(dist, dtype):
     with pytest.raises(TypeError, match="dtype must be torch.float32 or torch.float64"):
         dist.sample(3, dtype=dtype)
+
+
+def test_mixture_names_empty_means():
+    with pytest.raises(ValueError, match="means must hold at least one"):
+        GaussianMixture(torch.zeros(0, 2), [], [])

@@ -195,3 +195,8 @@ def test_trace_streamlines_names_bad_steps(step, n_steps, error, match):
     field = np.ones((5, 5))
     with pytest.raises(error, match=match):
         plot.trace_streamlines(xs, xs, field, field, np.array([[0.5, 0.5]]), step, n_steps)
+
+
+def test_field_on_grid_names_a_non_numeric_temperature():
+    with pytest.raises(ValueError, match="temperature must be > 0"):
+        plot.field_on_grid(Gaussian([0.0, 0.0], torch.eye(2)), [(0, 1), (0, 1)], 5, "warm")

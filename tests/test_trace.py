@@ -299,3 +299,23 @@ def test_trace_hutchinson_checks_its_options(kwargs, error, match):
 
     with pytest.raises(error, match=match):
         trace_hutchinson(lambda x: 2 * x, torch.randn(4, 3), **kwargs)
+
+
+@pytest.mark.parametrize("dtype", [torch.float16, torch.bfloat16])
+def test_jacobian_trace_refuses_half_precision(dtype):
+    with pytest.raises(TypeError, match="x must be float32 or float64"):
+        jacobian_trace(lambda x: -x, torch.randn(4, 2).to(dtype))
+
+
+@pytest.mark.parametrize("mode", ["rev", "fwd"])
+def test_batch_jacobian_names_an_f_of_the_wrong_shape(mode):
+    with pytest.raises(ValueError, match="f must return the shape of x"):
+        batch_jacobian(lambda x: x.sum(1), torch.randn(4, 2), mode)
+
+
+@pytest.mark.parametrize("draw", [standard_normal, rademacher])
+def test_noise_draws_name_bad_arguments(draw):
+    with pytest.raises(TypeError, match="like must be a torch.Tensor"):
+        draw((2, 2), [1.0])
+    with pytest.raises(TypeError, match="generator must be a torch.Generator"):
+        draw((2, 2), torch.ones(1), 3)

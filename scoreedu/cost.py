@@ -193,6 +193,13 @@ def measure(dims, methods=STEP_METHODS, threads: int | None = None, **timing_opt
     Returns a list of rows {"D", "method", "ms", "backward_passes"}; timing_options go to
     time_training_step (batch, hidden, depth, repeats, budget_s, device, seed).
     """
+    if isinstance(dims, int) or isinstance(methods, str):
+        raise TypeError(
+            f"dims and methods must be sequences, e.g. [2, 8] and ['loop']; got {dims!r}, "
+            f"{methods!r}"
+        )
+    for method in methods:
+        _check_method(method)
     rows = []
     with cpu_threads(threads):
         for dim in dims:

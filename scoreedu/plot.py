@@ -64,9 +64,13 @@ def normalise_arrows(u, v, mode: str = "raw"):
 
 def draw_density(ax, xs, ys, density, title="", cmap="viridis", label="density p(x)"):
     """Draw an (n_y, n_x) density over the grid xs, ys as an image. Returns the AxesImage."""
-    xs, ys = np.asarray(xs), np.asarray(ys)
+    xs, ys, density = np.asarray(xs), np.asarray(ys), np.asarray(density)
+    if density.shape != (ys.size, xs.size):
+        raise ValueError(
+            f"density must have shape (n_y, n_x) = ({ys.size}, {xs.size}); got {density.shape}"
+        )
     image = ax.imshow(
-        np.asarray(density),
+        density,
         origin="lower",
         aspect="auto",
         cmap=cmap,

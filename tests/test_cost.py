@@ -194,3 +194,16 @@ def test_time_training_step_names_bad_options(kwargs, error, match):
 def test_hutchinson_variance_names_a_bad_jacobian(jacobian, error, match):
     with pytest.raises(error, match=match):
         cost.hutchinson_variance(jacobian)
+
+
+@pytest.mark.parametrize(
+    "dims, methods, error, match",
+    [
+        (3, ["plain"], TypeError, "dims and methods must be sequences"),
+        ([2], "plain", TypeError, "dims and methods must be sequences"),
+        ([2], ["plain", "fast"], ValueError, "method must be one of"),
+    ],
+)
+def test_measure_names_bad_dims_and_methods(dims, methods, error, match):
+    with pytest.raises(error, match=match):
+        cost.measure(dims, methods, repeats=1, budget_s=0.01)

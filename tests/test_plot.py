@@ -200,3 +200,11 @@ def test_trace_streamlines_names_bad_steps(step, n_steps, error, match):
 def test_field_on_grid_names_a_non_numeric_temperature():
     with pytest.raises(ValueError, match="temperature must be > 0"):
         plot.field_on_grid(Gaussian([0.0, 0.0], torch.eye(2)), [(0, 1), (0, 1)], 5, "warm")
+
+
+def test_draw_density_names_a_density_of_the_wrong_shape():
+    fig = Figure()
+    ax = fig.subplots()
+    xs = np.linspace(0, 1, 5)
+    with pytest.raises(ValueError, match="density must have shape \\(n_y, n_x\\) = \\(5, 5\\)"):
+        plot.draw_density(ax, xs, xs, np.ones(3))

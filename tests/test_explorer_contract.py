@@ -32,7 +32,8 @@ def snapshot(ex):
 
 def differs(a, b):
     return a.keys() != b.keys() or any(
-        a[k].shape != b[k].shape or not np.array_equal(a[k], b[k]) for k in a)
+        a[k].shape != b[k].shape or not np.array_equal(a[k], b[k]) for k in a
+    )
 
 
 @pytest.mark.parametrize("name", NAMES)

@@ -132,6 +132,8 @@ def test_nbval_markers_are_exact_and_explained(name):
             if "NBVAL_" not in line:
                 continue
             assert line.strip() in ("# NBVAL_IGNORE_OUTPUT", "# NBVAL_SKIP"), (
-                f"{name}: nbval ignores {line.strip()!r}; put the marker alone on its line")
+                f"{name}: nbval ignores {line.strip()!r}; put the marker alone on its line"
+            )
             assert i + 1 < len(lines) and lines[i + 1].lstrip().startswith("#"), (
-                f"{name}: say why the output varies in a comment after {line.strip()!r}")
+                f"{name}: say why the output varies in a comment after {line.strip()!r}"
+            )

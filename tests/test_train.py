@@ -139,3 +139,10 @@ def test_trainers_name_a_bad_model_and_a_non_scalar_loss(trainer):
         trainer(lambda x: -x, implicit_score_matching, x, **options)
     with pytest.raises(ValueError, match="loss_fn must return a 0-dim tensor"):
         trainer(GaussianScoreModel(2), lambda m, x: m(x), x, **options)
+
+
+def test_progress_ends_with_a_summary_line(capsys):
+    fit(net(), implicit_score_matching, data(), n_steps=3, progress=True)
+    assert "trained 3 steps in" in capsys.readouterr().out
+    fit(net(), implicit_score_matching, data(), n_steps=3, progress=False)
+    assert capsys.readouterr().out == ""

@@ -1,4 +1,7 @@
 import os
+import shutil
+import sys
+from pathlib import Path
 
 import pytest
 import torch
@@ -27,3 +30,14 @@ def one_thread():
     torch.set_num_threads(1)
     yield
     torch.set_num_threads(before)
+
+
+@pytest.fixture
+def executable():
+    """Find a command beside this Python (the venv) first, else on PATH; None if absent."""
+
+    def find(name: str):
+        exe = Path(sys.executable).with_name(name)
+        return str(exe) if exe.exists() else shutil.which(name)
+
+    return find

@@ -9,7 +9,6 @@ import ast
 import importlib.metadata
 import json
 import re
-import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -186,14 +185,9 @@ def test_the_running_environment_has_the_pinned_versions():
     assert not wrong, f"(pinned, installed): {wrong}; run `pip install -r requirements.txt`"
 
 
-def _repo2docker():
-    exe = Path(sys.executable).with_name("repo2docker")
-    return str(exe) if exe.exists() else shutil.which("repo2docker")
-
-
-def test_repo2docker_reads_binder_as_intended():
+def test_repo2docker_reads_binder_as_intended(executable):
     """`repo2docker --no-build --debug .` prints the Dockerfile Binder would build, no Docker."""
-    exe = _repo2docker()
+    exe = executable("repo2docker")
     if exe is None:
         pytest.skip("repo2docker is not installed (pip install jupyter-repo2docker)")
     result = subprocess.run(

@@ -4,6 +4,6 @@ Each checker takes the learner's answer and returns Feedback: whether it is righ
 is not, what is wrong with it. An answer left as None is "not attempted", never an error.
 """
 
-from scoreedu.exercises.feedback import Feedback, check_number
+from scoreedu.exercises.feedback import Feedback, check_function, check_number
 
-__all__ = ["Feedback", "check_number"]
+__all__ = ["Feedback", "check_function", "check_number"]

@@ -1,7 +1,11 @@
 """What a checker says back: right or not, and why."""
 
+import copy
 import math
 from dataclasses import dataclass
+
+import numpy as np
+import torch
 
 
 @dataclass(frozen=True)
@@ -23,9 +27,21 @@ NOT_ATTEMPTED = "replace None with your answer and run the cell again."
 
 
 def check_number(
-    answer, expected: float, name: str, rtol: float = 1e-3, atol: float = 0.0, hint: str = ""
+    answer,
+    expected: float,
+    name: str,
+    rtol: float = 1e-3,
+    atol: float = 0.0,
+    hint: str = "",
+    digits: int | None = None,
 ) -> Feedback:
-    """Feedback on a numeric answer against the expected value, within rtol/atol."""
+    """Feedback on a numeric answer against the expected value.
+
+    Right: within rtol/atol, or equal to the expected value correctly rounded to `digits`
+    significant digits (digits=None: as many as rtol asks for, 3 for rtol = 1e-3). An answer
+    that agrees to fewer digits is told it is close and how many digits to give, never "too
+    small": 0.93 for 0.928 is a rounding, not a mistake.
+    """
     if answer is None:
         return Feedback(False, NOT_ATTEMPTED, attempted=False)
     try:
@@ -34,10 +50,39 @@ def check_number(
         return Feedback(False, f"{name} should be a number; got {answer!r}")
     if not math.isfinite(value):
         return Feedback(False, f"{name} should be finite; got {value}")
+    if digits is None:
+        digits = max(1, round(-math.log10(rtol)))
     if math.isclose(value, expected, rel_tol=rtol, abs_tol=atol):
         return Feedback(True, f"{name} = {value:.6g}.")
+    agreed = significant_digits_agreed(value, expected)
+    if agreed >= digits:
+        return Feedback(True, f"{name} = {value:.6g}, correctly rounded.")
+    if agreed >= 1:
+        return Feedback(
+            False,
+            f"close: {name} = {value:.6g} agrees with the answer to {agreed} significant "
+            f"digit{'s' if agreed > 1 else ''}; give {digits}.",
+        )
     direction = "too large" if value > expected else "too small"
     return Feedback(False, f"{name} = {value:.6g} is {direction}. {hint}".strip())
+
+
+def significant_digits_agreed(value: float, expected: float, most: int = 15) -> int:
+    """The largest k such that value is expected rounded to k significant digits (0 if none).
+
+    Rounding is to within half a unit in the k-th digit of expected, with a little slack for
+    the binary representation of decimal answers.
+    """
+    if expected == 0 or not math.isfinite(expected):
+        return 0
+    exponent = math.floor(math.log10(abs(expected)))
+    agreed = 0
+    for k in range(1, most + 1):
+        half_unit = 0.5 * 10.0 ** (exponent - k + 1)
+        if abs(value - expected) > half_unit * (1 + 1e-9):
+            break
+        agreed = k
+    return agreed
 
 
 def check_number_with_slips(
@@ -64,3 +109,43 @@ def check_number_with_slips(
         if math.isclose(value, target, rel_tol=rtol, abs_tol=atol):
             return Feedback(False, f"{name} = {value:.6g}: {message}")
     return feedback
+
+
+def as_float_array(value) -> np.ndarray:
+    """A number, list, NumPy array or torch tensor as a float64 NumPy array."""
+    if isinstance(value, torch.Tensor):
+        return value.detach().to("cpu", torch.float64).numpy()
+    return np.asarray(value, dtype=np.float64)
+
+
+def check_function(function, cases, name: str, slips=(), rtol: float = 1e-6, atol: float = 1e-9):
+    """Feedback on a function the learner wrote: call it on cases it has not seen.
+
+    cases: (args, expected) pairs, args a tuple. slips: (wrong_function, message) pairs, each
+    wrong_function the code that a usual mistake produces; when the learner's output matches
+    one where it is wrong, the message names that slip.
+    """
+    if function is None:
+        return Feedback(False, NOT_ATTEMPTED, attempted=False)
+    if not callable(function):
+        return Feedback(False, f"{name} should be a function; got {type(function).__name__}")
+    for number, (args, expected) in enumerate(cases, start=1):
+        try:
+            # a copy each call: a function that edits its input in place spoils no later check
+            output = as_float_array(function(*copy.deepcopy(args)))
+        except Exception as error:  # the learner's code may fail in any way: say how
+            return Feedback(False, f"{name} raised {type(error).__name__}: {error}")
+        expected = as_float_array(expected)
+        if output.shape != expected.shape:
+            return Feedback(
+                False, f"{name} returned shape {output.shape}; expected {expected.shape}"
+            )
+        if np.allclose(output, expected, rtol=rtol, atol=atol):
+            continue
+        for wrong, message in slips:
+            if np.allclose(
+                output, as_float_array(wrong(*copy.deepcopy(args))), rtol=rtol, atol=atol
+            ):
+                return Feedback(False, f"{name}: {message}")
+        return Feedback(False, f"{name} is wrong on case {number} of {len(cases)}.")
+    return Feedback(True, f"{name} is right on {len(cases)} cases it had not seen.")

@@ -28,3 +28,20 @@ def autograd_score(log_density, x: torch.Tensor, create_graph: bool = False) -> 
         validate.differentiable(values, "log_density")
         (grad,) = torch.autograd.grad(values.sum(), leaf, create_graph=create_graph)
     return grad
+
+
+def curl_2d(score, x: torch.Tensor) -> torch.Tensor:
+    """The curl of a 2-D vector field, ∂s₂/∂x₁ - ∂s₁/∂x₂, at every row, by autograd.
+
+    score: (N, 2) -> (N, 2), differentiable in x. x: (N, 2). Returns (N,).
+    Zero for every gradient field s = ∇g (the mixed partials of g are equal); a free network
+    s_θ(x) has no reason to be one.
+    """
+    validate.callable_(score, "score")
+    validate.batch(x, dim=2)
+    with torch.enable_grad():
+        leaf = x.detach().requires_grad_(True)
+        s = validate.like_x(score(leaf), leaf, "score")
+        (ds1,) = torch.autograd.grad(s[:, 0].sum(), leaf, retain_graph=True)  # ∇ s₁
+        (ds2,) = torch.autograd.grad(s[:, 1].sum(), leaf)  # ∇ s₂
+    return (ds2[:, 0] - ds1[:, 1]).detach()

@@ -60,3 +60,30 @@ def test_score_function_checker():
         feedback = ex.check_gaussian_score_function(answer)
         assert not feedback.correct and words in feedback.message, feedback.message
     assert not ex.check_gaussian_score_function(None).attempted
+
+
+def _right_langevin_step(energy, x, eps, z):
+    x = x.clone().requires_grad_(True)
+    (grad_f,) = torch.autograd.grad(energy(x).sum(), x)
+    return (x - eps * grad_f + math.sqrt(2 * eps) * z).detach()
+
+
+def test_langevin_step_function_checker_accepts_the_step_and_names_the_slips():
+    assert ex.check_langevin_step_function(_right_langevin_step).correct
+    # The cases span D = 1, 2, 3 and more than one kind of energy.
+    cases = ex.langevin_step_cases()
+    assert {args[1].shape[1] for args, _ in cases} == {1, 2, 3}
+    slips = [
+        (lambda f, x, eps, z: _right_langevin_step(f, x, eps, z / math.sqrt(2)), "√(2ε) z, not √ε"),
+        (lambda f, x, eps, z: 2 * x - _right_langevin_step(f, x, eps, -z), "sign of the energy"),
+        (lambda f, x, eps, z: _right_langevin_step(f, x, eps, 0 * z), "gradient ascent"),
+        (lambda f, x, eps, z: _right_langevin_step(f, x, eps, z * math.sqrt(2 * eps)), "not 2ε"),
+        (lambda f, x, eps, z: x, "wrong on case 1"),
+        (lambda f, x, eps, z: x[:, 0], "shape"),
+        (lambda f, x, eps, z: 1 / 0, "ZeroDivisionError"),
+        ("x + eps", "should be a function"),
+    ]
+    for answer, words in slips:
+        feedback = ex.check_langevin_step_function(answer)
+        assert not feedback.correct and words in feedback.message, (words, feedback.message)
+    assert not ex.check_langevin_step_function(None).attempted

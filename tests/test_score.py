@@ -8,7 +8,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from scoreedu.distributions import Gaussian, GaussianMixture
-from scoreedu.score import autograd_score
+from scoreedu.energies import NeuralEnergy
+from scoreedu.score import autograd_score, curl_2d
 
 DTYPES = [torch.float32, torch.float64]
 
@@ -129,3 +130,24 @@ def test_refuses_bad_input(log_density, x, error, words):
 def test_autograd_score_names_a_log_density_without_a_graph(log_density):
     with pytest.raises(ValueError, match="log_density's output does not depend on x"):
         autograd_score(log_density, torch.randn(4, 2))
+
+
+def test_curl_of_a_gradient_field_is_zero_and_of_a_rotation_is_two():
+    x = torch.randn(64, 2, generator=torch.Generator().manual_seed(0), dtype=torch.float64)
+    mix = GaussianMixture([[-1.0, 0.0], [1.0, 1.0]], [0.5, 1.0], [0.3, 0.7])
+    assert curl_2d(mix.score, x).abs().max() < 1e-12
+    energy = NeuralEnergy(dim=2)
+    learned = curl_2d(lambda y: autograd_score(lambda t: -energy(t), y, create_graph=True), x)
+    assert learned.abs().max() < 1e-10
+    # s(x) = (-x₂, x₁) turns around the origin: ∂s₂/∂x₁ - ∂s₁/∂x₂ = 1 - (-1) = 2.
+    rotation = curl_2d(lambda y: torch.stack([-y[:, 1], y[:, 0]], 1), x)
+    torch.testing.assert_close(rotation, torch.full((64,), 2.0, dtype=torch.float64))
+
+
+def test_curl_refuses_bad_input():
+    with pytest.raises(ValueError, match=r"x must have shape \(N, 2\)"):
+        curl_2d(lambda y: y, torch.zeros(4, 3))
+    with pytest.raises(ValueError, match="score must return the shape of x"):
+        curl_2d(lambda y: y[:, 0], torch.zeros(4, 2))
+    with pytest.raises(TypeError, match="score must be callable"):
+        curl_2d(3, torch.zeros(4, 2))

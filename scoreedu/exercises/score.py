@@ -2,7 +2,8 @@
 
 Each takes the learner's answer (None: not attempted) and returns Feedback. Besides right or
 wrong, it recognises the usual slips (σ for σ², a flipped sign, prior weights where the posterior
-belongs, √ε for √(2ε)) and says which one it was.
+belongs, √ε for √(2ε), +∇f for the score of an energy f) and says which one it was. Numbers are
+asked for to 3 significant digits; functions are called on cases the exercise does not show.
 """
 
 import math
@@ -10,11 +11,14 @@ import math
 import torch
 
 from scoreedu.distributions import Gaussian, GaussianMixture
+from scoreedu.energies import DoubleWell, QuadraticEnergy
 from scoreedu.exercises.feedback import (
     NOT_ATTEMPTED,
     Feedback,
+    check_function,
     check_number_with_slips,
 )
+from scoreedu.score import autograd_score
 
 # Exercise 1: the 1-D Gaussian N(μ, σ²) at x.
 GAUSS_MEAN, GAUSS_STD, GAUSS_X = 2.0, 0.5, 3.0
@@ -123,3 +127,49 @@ def check_langevin_step(answer) -> Feedback:
         (x + eps * x + math.sqrt(2 * eps) * z, "the score of N(0, 1) is -x: the drift is -εx."),
     ]
     return _diagnose(answer, "x after one step", langevin_step_expected(), slips)
+
+
+def _langevin_step(energy, x, eps, z, noise=None, sign=-1.0):
+    """x + ε s(x) + noise · z with s = sign · ∇f: the right step for noise √(2ε) and sign -1."""
+    grad_f = -autograd_score(lambda y: -energy(y), x)  # ∇f
+    scale = math.sqrt(2 * eps) if noise is None else noise
+    return x + eps * sign * grad_f + scale * z
+
+
+def langevin_step_cases():
+    """Unseen cases (energy, x, ε, z) -> x': Gaussian and double-well energies in D = 1, 2, 3."""
+    g = torch.Generator().manual_seed(11)
+    energies = [
+        QuadraticEnergy([0.5], [[0.3]]),
+        QuadraticEnergy([1.0, -2.0], [[1.0, 0.4], [0.4, 0.6]]),
+        DoubleWell(dim=3, height=1.5, center=0.8, tilt=0.3),
+    ]
+    cases = []
+    for energy, eps in zip(energies, (0.05, 0.2, 0.01)):
+        x = torch.randn(4, energy.dim, generator=g, dtype=torch.float64)
+        z = torch.randn(4, energy.dim, generator=g, dtype=torch.float64)
+        cases.append(((energy, x, eps, z), _langevin_step(energy, x, eps, z)))
+    return cases
+
+
+def check_langevin_step_function(answer) -> Feedback:
+    """answer(energy, x, eps, z) -> x + ε s(x) + √(2ε) z with s = -∇f by autograd, (N, D)."""
+    slips = [
+        (
+            lambda f, x, eps, z: _langevin_step(f, x, eps, z, noise=math.sqrt(eps)),
+            "the noise is √(2ε) z, not √ε z: with √ε the chain samples p at temperature ½.",
+        ),
+        (
+            lambda f, x, eps, z: _langevin_step(f, x, eps, z, sign=1.0),
+            "the sign of the energy: the score is s = -∇f (p ∝ e^(-f)), so the drift is -ε∇f.",
+        ),
+        (
+            lambda f, x, eps, z: _langevin_step(f, x, eps, z, noise=0.0),
+            "that is gradient ascent on log p: Langevin adds the noise √(2ε) z.",
+        ),
+        (
+            lambda f, x, eps, z: _langevin_step(f, x, eps, z, noise=2 * eps),
+            "the noise scale is the square root √(2ε), not 2ε.",
+        ),
+    ]
+    return check_function(answer, langevin_step_cases(), "your Langevin step", slips=slips)

@@ -41,7 +41,7 @@ def curl_2d(score, x: torch.Tensor) -> torch.Tensor:
     validate.batch(x, dim=2)
     with torch.enable_grad():
         leaf = x.detach().requires_grad_(True)
-        s = validate.like_x(score(leaf), leaf, "score")
+        s = validate.differentiable(validate.like_x(score(leaf), leaf, "score"), "score")
         (ds1,) = torch.autograd.grad(s[:, 0].sum(), leaf, retain_graph=True)  # ∇ s₁
         (ds2,) = torch.autograd.grad(s[:, 1].sum(), leaf)  # ∇ s₂
     return (ds2[:, 0] - ds1[:, 1]).detach()

@@ -151,3 +151,8 @@ def test_curl_refuses_bad_input():
         curl_2d(lambda y: y[:, 0], torch.zeros(4, 2))
     with pytest.raises(TypeError, match="score must be callable"):
         curl_2d(3, torch.zeros(4, 2))
+
+
+def test_curl_names_a_score_that_cannot_be_differentiated():
+    with pytest.raises(ValueError, match="score"):
+        curl_2d(lambda y: y.detach() * 2, torch.zeros(4, 2))

@@ -85,3 +85,22 @@ def test_bad_input_is_refused_by_name():
         model_chains("f", x, 0.1, 3)
     with pytest.raises(ValueError, match="diverged"):
         model_chains(DoubleWell(2, height=50.0), x + 3, 10.0, 20, gen())
+
+
+def test_chains_and_loss_follow_the_device_and_dtype(device):
+    # float32 on the test device (CUDA when SCOREEDU_DEVICE=cuda), with a CPU generator.
+    energy = DoubleWell(2, device=device, dtype=torch.float32)
+    x = torch.randn(16, 2, generator=gen(), dtype=torch.float32).to(device)
+    chains = model_chains(energy, x, 0.01, 3, gen(1))
+    assert chains.device == x.device and chains.dtype == torch.float32
+    loss = contrastive_loss(energy, x, chains)
+    loss.backward()
+    assert energy.tilt.grad is not None and torch.isfinite(energy.tilt.grad)
+
+
+@pytest.mark.gpu
+def test_cd_trains_on_cuda():
+    energy = QuadraticEnergy([-1.0], [[2.0]], device="cuda")
+    data = (torch.randn(500, 1, generator=gen(9), dtype=torch.float64) * 0.7 + 1.0).cuda()
+    fit_contrastive_divergence(energy, data, 5, 0.05, seed=1, n_steps=200, batch_size=128, lr=0.05)
+    assert energy.mean.device.type == "cuda" and abs(energy.mean.item() - 1.0) < 0.2

@@ -10,7 +10,7 @@ import math
 import torch
 
 from scoreedu.energies import QuadraticEnergy
-from scoreedu.exercises.feedback import Feedback, check_number_with_slips
+from scoreedu.exercises.feedback import Feedback, check_function, check_number_with_slips
 
 # Exercise 1: the Gaussian energy f(x) = ‖x‖² / (2σ²) in D dimensions.
 GAUSSIAN_DIM, GAUSSIAN_SIGMA = 3, 2.0
@@ -81,7 +81,62 @@ def check_ml_gradient(answer) -> Feedback:
     return check_number_with_slips(answer, data_term - model_term, "∂L/∂θ", slips, hint=hint)
 
 
+def _logsumexp_cases() -> list:
+    """Cases the learner has not seen: small, huge, tiny, mixed and one-element inputs."""
+    inputs = [
+        torch.tensor([0.3, -1.2, 2.5, 0.0, 1.1]),
+        torch.tensor([1000.0, 1000.5, 999.0]),  # exp overflows to inf without the max shift
+        torch.tensor([-1000.0, -1002.0, -1001.5]),  # exp underflows to 0: log 0 = -inf
+        torch.tensor([-50.0, 0.0, 2.0, 700.0, 712.0]),
+        torch.tensor([3.0]),
+        torch.zeros(4),
+    ]
+    return [((a.double(),), torch.logsumexp(a.double(), 0)) for a in inputs]
+
+
+# The usual slips, each as the code that makes it, with what to say about it.
+LOGSUMEXP_SLIPS = [
+    (
+        lambda a: torch.log(torch.exp(a).sum()),
+        "forgot the max shift: exp(a_i) overflows to inf once a_i > 709 (and underflows to 0 "
+        "below -745, so log gives -inf). Subtract m = max a_i before exp, add m back after.",
+    ),
+    (
+        lambda a: torch.log(torch.exp(a - a.max()).sum()),
+        "the shift is not added back: log Σ exp(a_i) = m + log Σ exp(a_i - m).",
+    ),
+    (
+        lambda a: torch.log(torch.exp(a - a.max()).sum()) - a.max(),
+        "wrong sign when adding m back: log Σ exp(a_i) = m + log Σ exp(a_i - m), plus m.",
+    ),
+    (
+        lambda a: a.max() + torch.log(torch.exp(a.max() - a).sum()),
+        "wrong sign in the exponent: exp(a_i - m), not exp(m - a_i).",
+    ),
+    (
+        lambda a: a.max() + torch.log(torch.exp(a - a.max()).mean()),
+        "that is log of the mean of exp(a_i); the log-sum-exp sums, with no 1/n.",
+    ),
+    (lambda a: a.max(), "that is only the largest term m; add log Σ exp(a_i - m) ≥ 0 to it."),
+]
+
+
+def check_logsumexp(function) -> Feedback:
+    """A learner's log-sum-exp, called on cases it has not seen: log Σ_i exp(a_i) for a (n,).
+
+    Expected: m + log Σ_i exp(a_i - m) with m = max_i a_i, as a 0-dim tensor or a float; the
+    cases include a_i near ±1000, where the sum without the shift leaves float64's range.
+    """
+    feedback = check_function(
+        function, _logsumexp_cases(), "logsumexp", slips=LOGSUMEXP_SLIPS, rtol=1e-9, atol=1e-9
+    )
+    if "OverflowError" in feedback.message:  # math.exp(1000) raises rather than give inf
+        return Feedback(False, f"logsumexp: {LOGSUMEXP_SLIPS[0][1]}")
+    return feedback
+
+
 __all__ = [
+    "check_logsumexp",
     "check_gaussian_log_partition",
     "check_shifted_log_partition",
     "check_grid_evaluations",

@@ -21,6 +21,7 @@ from torch import nn
 
 from scoreedu import validate
 from scoreedu.device import get_device
+from scoreedu.gradient_field import loop_jacobian
 from scoreedu.plot import grid
 from scoreedu.trace import jacobian_trace
 
@@ -174,6 +175,58 @@ def quadrature_objectives(score_model, density, bounds, n: int = 201) -> dict:
         "implicit": (wp * (0.5 * (s**2).sum(1) + trace)).sum(),
         "constant": (wp * 0.5 * (psi**2).sum(1)).sum(),
         "mass": wp.sum(),
+    }
+
+
+def sampled_gap(score_model, x: torch.Tensor, true_score) -> tuple[float, float]:
+    """J_E − J_I on the samples x, with its Monte Carlo standard error.
+
+    Per sample, ½‖s − ψ‖² − (½‖s‖² + tr ∇x s) = ½‖ψ‖² − s·ψ − tr ∇x s, with ψ = true_score(x);
+    its mean over the samples estimates C = ½ E‖ψ‖² for every model (the lemma), and its
+    standard deviation / √N is the error of that estimate. x: (N, D). Returns (mean, s.e.).
+    """
+    validate.callable_(score_model, "score_model")
+    validate.callable_(true_score, "true_score")
+    validate.batch(x)
+    psi = validate.like_x(true_score(x), x, "true_score").detach()
+    s = validate.like_x(score_model(x), x, "score_model").detach()
+    per_sample = 0.5 * (psi**2).sum(1) - (s * psi).sum(1) - jacobian_trace(score_model, x).detach()
+    return per_sample.mean().item(), per_sample.std().item() / math.sqrt(x.shape[0])
+
+
+def coordinate_terms(score_model, density, bounds, n: int = 201) -> dict:
+    """The D-dimensional step of the lemma, one coordinate pair at a time, on a 2-D grid.
+
+    Integrating by parts in x_j, the other coordinates held fixed, gives for every i and j
+        ∫ p s_i ∂_j log p dx = ∫ s_i ∂_j p dx = B_ij − ∫ p ∂_j s_i dx,
+    with B_ij = ∫ [p s_i] from x_j = lo to x_j = hi, integrated over the other coordinate.
+    The lemma's cross term E[s · ∇x log p] is the trace (i = j) of the left side, so it equals
+    tr B − E[tr ∇x s_θ], and tr B → 0 when p s_θ vanishes at the edges.
+    bounds: two (lo, hi) pairs. Returns name -> float64 tensor:
+      cross     (2, 2)  [i, j] = E[s_i ∂_j log p]
+      jacobian  (2, 2)  [i, j] = E[∂_j s_i], the mean Jacobian of the model
+      boundary  (2, 2)  [i, j] = B_ij
+    """
+    validate.callable_(score_model, "score_model")
+    _check_density(density)
+    if len(bounds) != 2:
+        raise ValueError(f"bounds must hold 2 (lo, hi) pairs; got {len(bounds)}")
+    validate.count(n, "n", minimum=3)
+    xs, ys, x = grid(bounds, n)  # row-major: x_1 varies fastest
+    wx, wy = trapezoid_weights(xs), trapezoid_weights(ys)
+    p = density.log_prob(x).exp()
+    param = next(score_model.parameters(), None) if isinstance(score_model, nn.Module) else None
+    xm = x if param is None else x.to(param)
+    s = torch.cat([score_model(c).detach().to(x) for c in torch.split(xm, 4096)])
+    jac = torch.cat([loop_jacobian(score_model, c).to(x) for c in torch.split(xm, 4096)])
+    wp = (wy[:, None] * wx[None, :]).reshape(-1) * p
+    ps = (p[:, None] * s).reshape(n, n, 2)  # [i_y, i_x, i]
+    edges_x1 = wy @ (ps[:, -1, :] - ps[:, 0, :])  # [p s_i] across x_1, integrated over x_2
+    edges_x2 = wx @ (ps[-1, :, :] - ps[0, :, :])  # [p s_i] across x_2, integrated over x_1
+    return {
+        "cross": torch.einsum("n,ni,nj->ij", wp, s, density.score(x)),
+        "jacobian": torch.einsum("n,nij->ij", wp, jac),
+        "boundary": torch.stack([edges_x1, edges_x2], dim=1),
     }
 
 

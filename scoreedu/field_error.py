@@ -6,11 +6,8 @@ Arrows drawn at unit length show only direction; these maps show what they hide.
     angle             arccos(cosine), in degrees
 """
 
-import math
-
-import numpy as np
 import torch
-from matplotlib.colors import LogNorm
+from matplotlib.colors import TwoSlopeNorm
 
 from scoreedu import validate
 
@@ -44,25 +41,32 @@ def angle_degrees(model_score: torch.Tensor, true_score: torch.Tensor) -> torch.
     return torch.rad2deg(torch.arccos(cosine(model_score, true_score)))
 
 
-def draw_error_maps(axes, xs, ys, ratio, angle, density, level: float = 1e-4):
-    """Two maps on the grid xs, ys: the magnitude ratio (log colour scale, centred on 1) and
-    the angle in degrees, each with the contour p = level that marks where the data thin out.
+def draw_error_maps(
+    axes, xs, ys, ratio, angle, density, level: float = 1e-4, ratio_limit=1.5, angle_limit=45.0
+):
+    """Two maps on the grid xs, ys: the magnitude ratio (white at 1, red longer, blue shorter,
+    clipped to [1/ratio_limit, ratio_limit]) and the angle in degrees (clipped at angle_limit),
+    each with the contour p = level that marks where the data thin out. The clipping keeps the
+    modes, where the true score passes through 0 and both maps blow up, from hiding the rest.
 
     axes: two matplotlib Axes. ratio, angle, density: (n_y, n_x) arrays. Returns the two images
     (for colour bars).
     """
     extent = (xs[0], xs[-1], ys[0], ys[-1])
-    spread = max(float(np.nanmax(np.abs(np.log(ratio)))), math.log(1.1))
+    norm = TwoSlopeNorm(vcenter=1.0, vmin=1 / ratio_limit, vmax=ratio_limit)
     images = [
         axes[0].imshow(
-            ratio,
+            ratio, origin="lower", aspect="auto", extent=extent, cmap="RdBu_r", norm=norm
+        ),
+        axes[1].imshow(
+            angle,
             origin="lower",
             aspect="auto",
             extent=extent,
-            cmap="RdBu_r",
-            norm=LogNorm(math.exp(-spread), math.exp(spread)),
+            cmap="magma_r",
+            vmin=0.0,
+            vmax=angle_limit,
         ),
-        axes[1].imshow(angle, origin="lower", aspect="auto", extent=extent, cmap="magma_r"),
     ]
     titles = (r"length ratio $\|s_\theta\| / \|\nabla_x \log p\|$", "angle between them (°)")
     for ax, title in zip(axes, titles):

@@ -1,16 +1,17 @@
 """Hyvärinen's lemma checked by quadrature: every step of the proof as a number.
 
 In 1-D, on a grid over [lo, hi], for a density p with score ψ = ∂x log p and a model s:
-  explicit     J = ½ ∫ p (s − ψ)² dx
-  expanded     J = ½ ∫ p s² dx − ∫ p s ψ dx + ½ ∫ p ψ² dx
+  explicit     J_E = ½ ∫ p (s − ψ)² dx
+  expanded     J_E = ½ ∫ p s² dx − ∫ p s ψ dx + ½ ∫ p ψ² dx
   cross term   ∫ p s ψ dx = ∫ s ∂x p dx                      because p ψ = ∂x p
   by parts     ∫ s ∂x p dx = [p s]_lo^hi − ∫ p ∂x s dx
-  result       J = ∫ p (½ s² + ∂x s) dx + ½ ∫ p ψ² dx − [p s]_lo^hi
+  result       J_E = ∫ p (½ s² + ∂x s) dx + ½ ∫ p ψ² dx − [p s]_lo^hi = J_I + C − [p s]_lo^hi
 The boundary term [p s] vanishes when p s → 0 at both ends (a density on all of R with tails
 that beat the model's growth); on a bounded support it need not, and then the implicit
 objective is not the explicit one plus a constant. TruncatedNormal is such a density.
 
-quadrature_objectives does the D-dimensional version (D = 1 or 2) on a tensor grid.
+quadrature_objectives does the D-dimensional version (D = 1 or 2) on a tensor grid, and
+coordinate_terms checks its step, integration by parts in one coordinate at a time, in 2-D.
 Quadrature runs in float64: the identities hold to ~1e-10 there, far below any effect shown.
 """
 

@@ -145,11 +145,13 @@ def check_half_normal_minimiser(answer) -> Feedback:
 
 
 def check_regularised_precision(answer) -> Feedback:
-    """1-D, data variance v = 1, λ = 0.25: argmin_P ½P²v − P + λP² = 1/(v + 2λ) = 2/3."""
-    v, lam = 1.0, 0.25
-    hints = {1 / v: "that is the unregularised answer: the penalty λP² pulls P down."}
-    hints[1 / (v + lam)] = "the derivative of λP² is 2λP."
-    return _with_hints(answer, 1 / (v + 2 * lam), "P", hints, "Set d/dP (½P²v − P + λP²) = 0.")
+    """1-D, sample variance Σ̂ = 1, λ = 0.25: argmin_P ½P²Σ̂ − P + λP² = 1/(Σ̂ + 2λ) = 2/3."""
+    var_hat, lam = 1.0, 0.25
+    hints = {1 / var_hat: "that is the unregularised answer: the penalty λP² pulls P down."}
+    hints[1 / (var_hat + lam)] = "the derivative of λP² is 2λP."
+    return _with_hints(
+        answer, 1 / (var_hat + 2 * lam), "P", hints, "Set d/dP (½P²Σ̂ − P + λP²) = 0."
+    )
 
 
 def _with_hints(answer, expected, name, hints: dict, hint: str, digits: int = 3) -> Feedback:

@@ -36,3 +36,11 @@ def test_draw_error_maps_draws_two_titled_images():
     images = fe.draw_error_maps(axes, xs, ys, ratio, angle, density, level=0.5)
     assert len(images) == 2 and all(ax.get_title() for ax in axes)
     plt.close(fig)
+
+
+def test_the_measures_follow_the_device(device):
+    true = torch.tensor([[1.0, 0.0], [0.0, 2.0]], device=device)
+    model = torch.tensor([[1.0, 1.0], [0.0, 1.0]], device=device)
+    ratio, angle = fe.magnitude_ratio(model, true), fe.angle_degrees(model, true)
+    assert ratio.device.type == angle.device.type == device.type
+    torch.testing.assert_close(angle.cpu(), torch.tensor([45.0, 0.0]))

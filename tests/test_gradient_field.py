@@ -63,3 +63,15 @@ def test_bad_inputs_are_named():
         gf.neural_energy_laplacian(ScoreMLP(2), torch.zeros(1, 2))
     with pytest.raises(ValueError, match="x must have shape"):
         gf.loop_jacobian(lambda t: t, torch.zeros(3))
+
+
+def test_everything_follows_the_device(device):
+    x = torch.randn(4, 2, generator=torch.Generator().manual_seed(5), dtype=torch.float64)
+    x = x.to(device)
+    energy = NeuralEnergy(2, hidden=8, seed=2, device=device)
+    jac = gf.loop_jacobian(gf.energy_score(energy), x)
+    assert jac.device.type == device.type and jac.shape == (4, 2, 2)
+    assert gf.asymmetry(jac).max() < 1e-12
+    laplacian = gf.neural_energy_laplacian(energy, x)
+    assert laplacian.device.type == device.type
+    torch.testing.assert_close(laplacian, -torch.diagonal(jac, dim1=1, dim2=2).sum(1))

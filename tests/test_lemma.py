@@ -218,3 +218,12 @@ def test_sampled_gap_estimates_the_same_constant_for_every_model():
         assert abs(gap - 4.0) < 4 * error and 0 < error < 0.1
     with pytest.raises(ValueError, match="true_score"):
         sampled_gap(GaussianScoreModel(2), x, lambda t: t[:, 0])
+
+
+def test_sampled_gap_follows_the_device(device):
+    from scoreedu.lemma import sampled_gap
+
+    mix = GaussianMixture([[0.0, 0.0]], [1.0], [1.0], device=device)
+    x = mix.sample(500, generator=torch.Generator().manual_seed(1), dtype=torch.float64)
+    gap, error = sampled_gap(GaussianScoreModel(2, device=device), x.to(device), mix.score)
+    assert abs(gap - 1.0) < 5 * error  # C = D / 2 for N(0, I)

@@ -42,7 +42,9 @@ def asymmetry(a: torch.Tensor) -> torch.Tensor:
     a: (N, D, D) -> (N,), or (D, D) -> 0-dim.
     """
     a = _square(a, "a")
-    return antisymmetric_part(a).norm(dim=(-2, -1)) / a.norm(dim=(-2, -1))
+    size = a.norm(dim=(-2, -1))
+    # a zero matrix is symmetric: 0, not 0/0
+    return antisymmetric_part(a).norm(dim=(-2, -1)) / torch.where(size > 0, size, 1.0)
 
 
 @torch.enable_grad()

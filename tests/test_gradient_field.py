@@ -31,6 +31,7 @@ def test_asymmetry_is_zero_for_a_hessian_and_large_for_an_mlp():
     assert gf.asymmetry(batch_jacobian(net, x)).min() > 0.05
     antisym = torch.tensor([[0.0, 1.0], [-1.0, 0.0]])
     assert gf.asymmetry(antisym).item() == pytest.approx(1.0)
+    assert gf.asymmetry(torch.zeros(3, 2, 2)).tolist() == [0.0, 0.0, 0.0]
 
 
 def test_loop_jacobian_matches_torch_func_and_the_energy_score_is_minus_the_hessian():

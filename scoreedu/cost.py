@@ -248,12 +248,12 @@ def draw_cost(ax, rows, title="Cost of one training step"):
 
 
 def hutchinson_variance(jacobian: torch.Tensor, probe: str = "gaussian", n_probes: int = 1):
-    """The variance of Hutchinson's estimate of tr J with n_probes probes, from J itself.
+    """The variance of Hutchinson's estimate of tr A with n_probes probes, from A = ∇x s itself.
 
-    jacobian: (N, D, D). Only the symmetric part S = (J + Jᵀ)/2 matters, since vᵀJv = vᵀSv:
-      Gaussian v:    Var = 2 ‖S‖_F² / M
-      Rademacher v:  Var = 2 (‖S‖_F² − Σ_i S_ii²) / M   (v_i² = 1 removes the diagonal's share)
-    Returns (N,).
+    jacobian: (N, D, D). Only the symmetric part B = ½(A + Aᵀ) matters, since vᵀAv = vᵀBv:
+      Gaussian v:    Var = 2 ‖B‖_F² / m
+      Rademacher v:  Var = 2 (‖B‖_F² − Σ_i B_ii²) / m   (v_i² = 1 removes the diagonal's share)
+    m = n_probes. Returns (N,).
     """
     if probe not in ("gaussian", "rademacher"):
         raise ValueError(f"probe must be 'gaussian' or 'rademacher'; got {probe!r}")

@@ -1,9 +1,9 @@
 """The Gaussian score model of Hyvärinen (2005): s(x) = −P (x − μ), with learnable μ and P.
 
 Its Jacobian is −P everywhere, so tr ∇x s = −tr P and the implicit objective is
-    J(μ, P) = ½ E[(x − μ)ᵀ P² (x − μ)] − tr P.
-Setting the gradients to zero gives μ = the sample mean and P = S⁻¹, the inverse of the sample
-covariance S = E[(x − μ)(x − μ)ᵀ] (divided by N, not N − 1), whatever the data's distribution:
+    J_I(μ, P) = ½ E[(x − μ)ᵀ P² (x − μ)] − tr P.
+Setting the gradients to zero gives μ = the sample mean and P = Σ̂⁻¹, the inverse of the sample
+covariance Σ̂ = E[(x − μ)(x − μ)ᵀ] (divided by N, not N − 1), whatever the data's distribution:
 the closed form that chapter 3 checks against a numerical minimisation.
 """
 

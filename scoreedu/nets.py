@@ -1,12 +1,12 @@
 """Score networks: an MLP with an exact, cheap Jacobian trace, and a noise-conditional variant.
 
 ScoreMLP(dim, hidden, depth) computes, with a_0 = x and h_l = W_l a_{l-1} + b_l,
-a_l = σ(h_l) for l = 1..L (L = depth), and s(x) = W_{L+1} a_L + b_{L+1}.
-Its Jacobian is J = W_{L+1} D_L W_L ... W_2 D_1 W_1 with D_l = diag(σ'(h_l)), and the cyclic
+a_l = φ(h_l) for l = 1..L (L = depth, φ the activation), and s(x) = W_{L+1} a_L + b_{L+1}.
+Its Jacobian is ∇x s = W_{L+1} Λ_L W_L ... W_2 Λ_1 W_1 with Λ_l = diag(φ'(h_l)), and the cyclic
 property of the trace moves W_1 from the end to the front:
-    tr J = tr( (W_1 W_{L+1}) D_L W_L ... W_2 D_1 ),
-a product of H × H matrices in which D enters only through P = W_1 W_{L+1} (H × H), computed
-once per call. For depth 2 it reads tr J = σ'(h_1)ᵀ [(W_1 W_3) ∘ W_2ᵀ] σ'(h_2): the cost of
+    tr ∇x s = tr( (W_1 W_{L+1}) Λ_L W_L ... W_2 Λ_1 ),
+a product of H × H matrices in which D enters only through M = W_1 W_{L+1} (H × H), computed
+once per call. For depth 2 it reads tr ∇x s = φ'(h_1)ᵀ [M ∘ W_2ᵀ] φ'(h_2): the cost of
 one more layer of the forward pass, instead of D backward passes.
 """
 
@@ -100,20 +100,20 @@ class ScoreMLP(nn.Module):
         self._check(x)
         _, grad = ACTIVATIONS[self.activation]
         hs, _ = self._pre_activations(x)
-        d = [grad(h) for h in hs]  # σ'(h_l): (N, H) each
+        d = [grad(h) for h in hs]  # φ'(h_l): (N, H) each, the diagonals of Λ_l
         weights = [layer.weight for layer in self.layers]  # W_l: (out, in)
-        p = weights[0] @ weights[-1]  # W_1 W_{L+1}: (H, H), the only place D enters
+        p = weights[0] @ weights[-1]  # M = W_1 W_{L+1}: (H, H), the only place D enters
         if self.depth == 1:
-            return d[0] @ torch.diagonal(p)  # tr(P D_1) = Σ_i P_ii σ'(h_1)_i
+            return d[0] @ torch.diagonal(p)  # tr(M Λ_1) = Σ_i M_ii φ'(h_1)_i
         if self.depth == 2:
-            # σ'(h_1)ᵀ [P ∘ W_2ᵀ] σ'(h_2): one (N, H) × (H, H) product, like one more layer.
+            # φ'(h_1)ᵀ [M ∘ W_2ᵀ] φ'(h_2): one (N, H) × (H, H) product, like one more layer.
             return ((d[0] @ (p * weights[1].T)) * d[1]).sum(1)
-        # m = W_L D_{L-1} ... W_2 D_1 as a batch of (N, H, H) matrices, built from the right end.
+        # m = W_L Λ_{L-1} ... W_2 Λ_1 as a batch of (N, H, H) matrices, built from the right end.
         # Cost N·H³ per extra layer: a cycle of three or more diagonals does not collapse.
-        m = weights[1][None] * d[0][:, None, :]  # W_2 D_1
+        m = weights[1][None] * d[0][:, None, :]  # W_2 Λ_1
         for w, dl in zip(weights[2:-1], d[1:-1]):
-            m = w @ (dl[:, :, None] * m)  # W_l D_{l-1} (...)
-        # tr(P D_L m) = Σ_j σ'(h_L)_j Σ_i P_ij m_ji
+            m = w @ (dl[:, :, None] * m)  # W_l Λ_{l-1} (...)
+        # tr(M Λ_L m) = Σ_j φ'(h_L)_j Σ_i M_ij m_ji
         return ((m * p.T).sum(2) * d[-1]).sum(1)
 
 

@@ -82,7 +82,8 @@ def trace_vmap(f, x: torch.Tensor, mode: str = "rev") -> torch.Tensor:
 def trace_hutchinson(
     f, x: torch.Tensor, n_probes: int = 1, generator=None, probe: str = "gaussian"
 ) -> torch.Tensor:
-    """(1/M) Σ_m v_mᵀ (∇x f) v_m with E[v vᵀ] = I: unbiased, M backward passes. x: (N, D)."""
+    """(1/m) Σ_k v_kᵀ (∇x f) v_k over m = n_probes probes with E[v vᵀ] = I: unbiased, m backward
+    passes. x: (N, D)."""
     validate.callable_(f, "f")
     validate.batch(x)
     validate.count(n_probes, "n_probes")

@@ -2,6 +2,7 @@
 
 import time
 
+import numpy as np
 import torch
 from tqdm.auto import tqdm
 
@@ -108,3 +109,19 @@ def fit_full_batch(
 
     optimizer.step(closure)
     return losses
+
+
+def moving_average(values, window: int):
+    """The mean of each run of `window` consecutive values, placed at the run's centre.
+
+    values: per-step losses, step k = 1, 2, ... Returns (steps, means), both NumPy arrays of
+    length len(values) − window + 1; steps[j] = j + (window + 1)/2 is the centre of steps
+    j + 1 .. j + window, so the curve lines up with the raw losses instead of lagging by
+    window/2 (or leading it, when drawn from step 0).
+    """
+    values = np.asarray(values, dtype=np.float64)
+    validate.count(window, "window")
+    if values.ndim != 1 or values.size < window:
+        raise ValueError(f"values must be a 1-D sequence of at least window={window} numbers")
+    means = np.convolve(values, np.ones(window) / window, mode="valid")
+    return np.arange(means.size) + (window + 1) / 2, means

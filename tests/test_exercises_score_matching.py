@@ -5,11 +5,12 @@ import math
 import torch
 
 from scoreedu.exercises import score_matching as ex
+from scoreedu.objectives import implicit_score_matching
 
 
 def test_not_attempted():
     for check in (
-        ex.check_constant,
+        ex.check_implicit_objective,
         ex.check_half_normal_minimiser,
         ex.check_regularised_precision,
     ):
@@ -18,12 +19,38 @@ def test_not_attempted():
     assert not ex.check_precision(None, torch.randn(10, 2)).attempted
 
 
-def test_constant():
-    assert ex.check_constant(0.125)
-    assert "without the ½" in repr(ex.check_constant(0.25))
-    assert "E[x²] = σ² = 4" in repr(ex.check_constant(1 / 32))
-    assert "too large" in repr(ex.check_constant(7.0))
-    assert "should be a number" in repr(ex.check_constant("C"))
+def _values_and_derivative(model, x):
+    x = x.detach().requires_grad_(True)
+    s = model(x)[:, 0]
+    (ds,) = torch.autograd.grad(s.sum(), x)
+    return s, ds[:, 0]
+
+
+def test_implicit_objective_accepts_right_code_and_names_the_slips():
+    def right(model, x):
+        s, ds = _values_and_derivative(model, x)
+        return (0.5 * s**2 + ds).mean()
+
+    def by_the_package(model, x):
+        return implicit_score_matching(model, x, trace_method="loop")
+
+    assert ex.check_implicit_objective(right)
+    assert ex.check_implicit_objective(by_the_package)
+    slips = {
+        "½": lambda s, ds: (s**2 + ds).mean(),
+        "plus sign": lambda s, ds: (0.5 * s**2 - ds).mean(),
+        "mean": lambda s, ds: (0.5 * s**2 + ds).sum(),
+        "Kingma": lambda s, ds: (0.5 * s**2 + ds**2).mean(),
+        "derivative of ½s²": lambda s, ds: (0.5 * s**2 + s * ds).mean(),
+        "only the model term": lambda s, ds: (0.5 * s**2).mean(),
+    }
+    for words, formula in slips.items():
+        feedback = ex.check_implicit_objective(
+            lambda model, x, formula=formula: formula(*_values_and_derivative(model, x))
+        )
+        assert not feedback and words in feedback.message, (words, feedback)
+    assert "case 1" in ex.check_implicit_objective(lambda model, x: torch.tensor(3.0)).message
+    assert "raised" in ex.check_implicit_objective(lambda model, x: 1 / 0).message
 
 
 def test_precision():
@@ -42,6 +69,11 @@ def test_precision():
 
 def test_half_normal_minimiser():
     assert ex.check_half_normal_minimiser(math.sqrt(2 / math.pi))
+    assert ex.check_half_normal_minimiser(0.7979)  # 4 significant digits, as asked
+    for rounded in (0.8, 0.798):
+        message = ex.check_half_normal_minimiser(rounded).message
+        assert "give √(2/π) exactly" in message and "4 significant digits" in message
+        assert "too large" not in message
     assert "explicit objective" in repr(ex.check_half_normal_minimiser(0.0))
     assert "too small" in repr(ex.check_half_normal_minimiser(0.5))
 

@@ -184,3 +184,46 @@ def test_truncated_normal_names_bad_arguments(kwargs, error, match):
 def test_truncated_normal_sample_refuses_an_integer_dtype():
     with pytest.raises(TypeError, match="dtype must be"):
         TruncatedNormal(0.0).sample(3, dtype=torch.int64)
+
+
+def test_the_d_dimensional_step_holds_entry_by_entry_in_2d():
+    from scoreedu.lemma import coordinate_terms
+
+    mix = GaussianMixture([[-1.0, 0.0], [1.5, 1.0]], [0.6, 0.8], [0.5, 0.5])
+    torch.manual_seed(0)
+    model = ScoreMLP(2, hidden=8, dtype=torch.float64)
+    t = coordinate_terms(model, mix, [(-7.0, 7.0), (-7.0, 8.0)], n=121)
+    assert t["boundary"].abs().max() < 1e-9  # p s vanishes at the box's edges
+    torch.testing.assert_close(t["cross"], t["boundary"] - t["jacobian"], atol=1e-9, rtol=0)
+    # the cross term of the lemma is the trace, not the sum of every entry
+    assert abs(t["cross"].trace() + t["jacobian"].sum()) > 1e-3
+
+
+def test_the_d_dimensional_boundary_term_shows_on_a_box_too_small():
+    from scoreedu.lemma import coordinate_terms
+
+    mix = GaussianMixture([[0.0, 0.0]], [1.0], [1.0])
+    t = coordinate_terms(GaussianScoreModel(2, mean=[1.0, -1.0]), mix, [(-1.0, 1.0)] * 2, n=101)
+    assert t["boundary"].abs().max() > 0.1
+    torch.testing.assert_close(t["cross"], t["boundary"] - t["jacobian"], atol=1e-4, rtol=0)
+
+
+def test_sampled_gap_estimates_the_same_constant_for_every_model():
+    from scoreedu.lemma import sampled_gap
+
+    mix = GaussianMixture([[0.0, 0.0]], [0.5], [1.0])  # C = ½ E‖x‖²/σ⁴ = D / (2σ²) = 4
+    x = mix.sample(20_000, generator=torch.Generator().manual_seed(0), dtype=torch.float64)
+    for model in (GaussianScoreModel(2), GaussianScoreModel(2, mean=[1.0, 0.5])):
+        gap, error = sampled_gap(model, x, mix.score)
+        assert abs(gap - 4.0) < 4 * error and 0 < error < 0.1
+    with pytest.raises(ValueError, match="true_score"):
+        sampled_gap(GaussianScoreModel(2), x, lambda t: t[:, 0])
+
+
+def test_sampled_gap_follows_the_device(device):
+    from scoreedu.lemma import sampled_gap
+
+    mix = GaussianMixture([[0.0, 0.0]], [1.0], [1.0], device=device)
+    x = mix.sample(500, generator=torch.Generator().manual_seed(1), dtype=torch.float64)
+    gap, error = sampled_gap(GaussianScoreModel(2, device=device), x.to(device), mix.score)
+    assert abs(gap - 1.0) < 5 * error  # C = D / 2 for N(0, I)

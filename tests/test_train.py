@@ -1,5 +1,6 @@
 """scoreedu.train: fit (Adam on minibatches, seeded, progress bar) and fit_full_batch (L-BFGS)."""
 
+import numpy as np
 import pytest
 import torch
 
@@ -146,3 +147,16 @@ def test_progress_ends_with_a_summary_line(capsys):
     assert "trained 3 steps in" in capsys.readouterr().out
     fit(net(), implicit_score_matching, data(), n_steps=3, progress=False)
     assert capsys.readouterr().out == ""
+
+
+def test_moving_average_sits_at_the_centre_of_its_window():
+    from scoreedu.train import moving_average
+
+    losses = np.arange(1.0, 101.0)  # the loss at step k is k: each mean is its window's centre
+    steps, means = moving_average(losses, 10)
+    assert len(steps) == 91 and steps[0] == 5.5
+    np.testing.assert_allclose(means, steps)
+    with pytest.raises(ValueError, match="at least window"):
+        moving_average([1.0, 2.0], 5)
+    with pytest.raises(ValueError, match="window"):
+        moving_average(losses, 0)

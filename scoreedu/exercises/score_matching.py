@@ -1,4 +1,5 @@
-"""Checkers for chapter 3's exercises: the constant C, Hyvärinen's Gaussian fit, the boundary.
+"""Checkers for chapter 3's exercises: J_I in code, Hyvärinen's Gaussian fit, the boundary,
+and Kingma & LeCun's penalty.
 
 Each takes the learner's answer (None = not attempted) and returns Feedback.
 """
@@ -7,22 +8,94 @@ import math
 
 import torch
 
-from scoreedu.exercises.feedback import NOT_ATTEMPTED, Feedback, check_number
+from scoreedu.exercises.feedback import NOT_ATTEMPTED, Feedback, check_function, check_number
 from scoreedu.gaussian_model import closed_form
+from scoreedu.lemma import derivative
 
-# Exercise 1: data N(0, σ²) with σ = 2 in 1-D. ψ(x) = −x/σ², so C = ½ E[x²]/σ⁴ = 1/(2σ²).
-SIGMA = 2.0
+# Exercise 1: the implicit objective of a 1-D model, written by the learner, run on models and
+# samples it has not seen.
 
 
-def check_constant(answer) -> Feedback:
-    """C = ½ E_p ψ(x)² for p = N(0, 4): expected 1/(2σ²) = 0.125."""
-    expected = 1 / (2 * SIGMA**2)
-    hints = {
-        1 / SIGMA**2: "that is E ψ², without the ½.",
-        0.5 / SIGMA**4: "E[x²] = σ² = 4, not 1: ψ² = x²/σ⁴ has mean σ²/σ⁴.",
-        SIGMA**2 / 2: "ψ(x) = −x/σ² divides by σ², it does not multiply.",
-    }
-    return _with_hints(answer, expected, "C", hints, "Write ψ(x) = −x/σ² and use E[x²] = σ².")
+def implicit_objective_1d(model, x: torch.Tensor) -> torch.Tensor:
+    """J_I = mean over the batch of ½ s(x)² + ∂s/∂x, for a model (N, 1) -> (N, 1). 0-dim."""
+    s, ds = _values_and_derivative(model, x)
+    return (0.5 * s**2 + ds).mean()
+
+
+def _values_and_derivative(model, x):
+    s = model(x)[:, 0].detach()
+    return s, derivative(lambda t: model(t)[:, 0], x)  # ∂s/∂x per row, by autograd
+
+
+def _slip(formula):
+    def wrong(model, x):
+        return formula(*_values_and_derivative(model, x))
+
+    return wrong
+
+
+IMPLICIT_SLIPS = (
+    (
+        _slip(lambda s, ds: (s**2 + ds).mean()),
+        "the ½ in front of s(x)² is missing.",
+    ),
+    (
+        _slip(lambda s, ds: (0.5 * s**2 - ds).mean()),
+        "the derivative enters with a plus sign: integrating −∫ s ∂x p dx by parts gives "
+        "+∫ p ∂x s dx.",
+    ),
+    (
+        _slip(lambda s, ds: (0.5 * s**2 + ds).sum()),
+        "that is the sum over the batch; the objective is an expectation, so take the mean.",
+    ),
+    (
+        _slip(lambda s, ds: (0.5 * s**2 + ds**2).mean()),
+        "(∂s/∂x)² is Kingma & LeCun's penalty; the trace term is ∂s/∂x itself.",
+    ),
+    (
+        _slip(lambda s, ds: (0.5 * s**2 + s * ds).mean()),
+        "s ∂s/∂x is the derivative of ½s²; differentiate s itself.",
+    ),
+    (
+        _slip(lambda s, ds: (0.5 * s**2).mean()),
+        "that is only the model term ½ s²; add the derivative ∂s/∂x.",
+    ),
+)
+
+
+def _implicit_cases():
+    from scoreedu.gaussian_model import GaussianScoreModel
+    from scoreedu.nets import ScoreMLP
+
+    g = torch.Generator().manual_seed(12)
+    torch_state = torch.random.get_rng_state()
+    torch.manual_seed(12)  # the network's initial weights, without disturbing the caller's seed
+    net = ScoreMLP(1, hidden=8, activation="tanh", dtype=torch.float64)
+    torch.random.set_rng_state(torch_state)
+    models = [
+        GaussianScoreModel(1, mean=[0.5], precision=[[2.0]]),
+        net,
+        _Cubic(),
+    ]
+    cases = []
+    for model in models:
+        x = 1.5 * torch.randn(64, 1, generator=g, dtype=torch.float64)
+        cases.append(((model, x), implicit_objective_1d(model, x)))
+    return cases
+
+
+class _Cubic(torch.nn.Module):
+    """s(x) = x − x³: not a Gaussian model's score, so a slip cannot hide behind linearity."""
+
+    def forward(self, x):
+        return x - x**3
+
+
+def check_implicit_objective(function) -> Feedback:
+    """Exercise 1: the learner's implicit_1d(model, x), run on three models it has not seen."""
+    return check_function(
+        function, _implicit_cases(), "implicit_1d(model, x)", slips=IMPLICIT_SLIPS, rtol=1e-6
+    )
 
 
 def check_precision(answer, x: torch.Tensor) -> Feedback:
@@ -49,27 +122,37 @@ def check_precision(answer, x: torch.Tensor) -> Feedback:
 
 
 def check_half_normal_minimiser(answer) -> Feedback:
-    """argmin over θ of the implicit objective for s_θ(x) = −(x − θ) on the half-normal."""
+    """argmin over θ of the implicit objective for s_θ(x) = −(x − θ) on the half-normal: √(2/π),
+    asked for to 4 significant digits (0.7979); 0.8 is that number rounded, and is told so."""
     expected = math.sqrt(2 / math.pi)
     hints = {
         0.0: (
             "0 minimises the explicit objective (the truth); the implicit one is E[½(x − θ)²] − 1."
         ),
     }
-    return _with_hints(
-        answer, expected, "θ", hints, "The implicit objective is minimised at θ = E[x]."
+    feedback = _with_hints(
+        answer, expected, "θ", hints, "The implicit objective is minimised at θ = E[x].", digits=4
     )
+    if feedback.message.startswith("close"):
+        return Feedback(
+            False,
+            f"θ = {float(answer):.6g} is E[x] = √(2/π) rounded; give √(2/π) exactly, to 4 "
+            "significant digits (math.sqrt(2 / math.pi)).",
+        )
+    return feedback
 
 
 def check_regularised_precision(answer) -> Feedback:
-    """1-D, data variance v = 1, λ = 0.25: argmin_P ½P²v − P + λP² = 1/(v + 2λ) = 2/3."""
-    v, lam = 1.0, 0.25
-    hints = {1 / v: "that is the unregularised answer: the penalty λP² pulls P down."}
-    hints[1 / (v + lam)] = "the derivative of λP² is 2λP."
-    return _with_hints(answer, 1 / (v + 2 * lam), "P", hints, "Set d/dP (½P²v − P + λP²) = 0.")
+    """1-D, sample variance Σ̂ = 1, λ = 0.25: argmin_P ½P²Σ̂ − P + λP² = 1/(Σ̂ + 2λ) = 2/3."""
+    var_hat, lam = 1.0, 0.25
+    hints = {1 / var_hat: "that is the unregularised answer: the penalty λP² pulls P down."}
+    hints[1 / (var_hat + lam)] = "the derivative of λP² is 2λP."
+    return _with_hints(
+        answer, 1 / (var_hat + 2 * lam), "P", hints, "Set d/dP (½P²Σ̂ − P + λP²) = 0."
+    )
 
 
-def _with_hints(answer, expected, name, hints: dict, hint: str) -> Feedback:
+def _with_hints(answer, expected, name, hints: dict, hint: str, digits: int = 3) -> Feedback:
     if answer is not None:
         try:
             value = float(answer)
@@ -79,4 +162,4 @@ def _with_hints(answer, expected, name, hints: dict, hint: str) -> Feedback:
             if value is not None and math.isclose(value, wrong, rel_tol=1e-3, abs_tol=1e-9):
                 if not math.isclose(wrong, expected, rel_tol=1e-3):
                     return Feedback(False, f"{name} = {value:.6g}: {message}")
-    return check_number(answer, expected, name, rtol=1e-3, hint=hint)
+    return check_number(answer, expected, name, rtol=10.0**-digits, hint=hint, digits=digits)

@@ -72,8 +72,8 @@ def run_it_box(name: str) -> str:
     )
 
 
-def markdown_cell(text: str) -> dict:
-    return {"cell_type": "markdown", "metadata": {}, "source": text}
+def markdown_cell(text: str, cell_id: str) -> dict:
+    return {"cell_type": "markdown", "id": cell_id, "metadata": {}, "source": text}
 
 
 def reframe(notebook: dict, name: str) -> dict:
@@ -93,7 +93,8 @@ def reframe(notebook: dict, name: str) -> dict:
             text, boxed = title + run_it_box(name) + rest, True
         cell["source"] = EXERCISES.sub(lambda m: m[0] + EXERCISE_NOTE, text)
     nav = navigation(name)
-    notebook["cells"] = [markdown_cell(nav), *cells, markdown_cell(nav)]
+    top, bottom = markdown_cell(nav, "site-nav-top"), markdown_cell(nav, "site-nav-bottom")
+    notebook["cells"] = [top, *cells, bottom]
     return notebook
 
 

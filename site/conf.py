@@ -19,7 +19,7 @@ author = "the scoreedu authors"
 copyright = "the scoreedu authors, MIT licence"
 html_title = "scoreedu"
 
-extensions = ["myst_nb", "book_frame"]
+extensions = ["myst_nb", "book_frame", "sphinx.ext.githubpages"]  # .nojekyll for Pages
 root_doc = "index"
 exclude_patterns = ["**/.ipynb_checkpoints"]
 

@@ -52,7 +52,15 @@ def fetch_tarball() -> Path:
         )
     TARBALL.parent.mkdir(parents=True, exist_ok=True)
     subprocess.run(
-        [npm, "pack", f"mathjax@{VERSION}", "--pack-destination", str(TARBALL.parent)],
+        # --prefer-offline: npm's own cache serves a pinned, checked version with no network
+        [
+            npm,
+            "pack",
+            f"mathjax@{VERSION}",
+            "--prefer-offline",
+            "--pack-destination",
+            str(TARBALL.parent),
+        ],
         check=True,
         stdout=subprocess.DEVNULL,
     )

@@ -107,6 +107,7 @@ def site():
         timeout=300,
     )
     assert result.returncode == 0, f"the site build failed:\n{result.stdout}\n{result.stderr}"
+    assert not result.stderr.strip(), f"the site build warned:\n{result.stderr[-3000:]}"
     assert (SITE / "index.html").exists()
     return SITE
 

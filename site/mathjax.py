@@ -51,19 +51,13 @@ def fetch_tarball() -> Path:
             f"install it (`apt-get install npm`) or put mathjax-{VERSION}.tgz in {TARBALL.parent}"
         )
     TARBALL.parent.mkdir(parents=True, exist_ok=True)
-    subprocess.run(
-        # --prefer-offline: npm's own cache serves a pinned, checked version with no network
-        [
-            npm,
-            "pack",
-            f"mathjax@{VERSION}",
-            "--prefer-offline",
-            "--pack-destination",
-            str(TARBALL.parent),
-        ],
-        check=True,
-        stdout=subprocess.DEVNULL,
-    )
+    # --prefer-offline: npm's own cache serves a pinned, checked version with no network.
+    # Its notices (the tarball's file list) would fill stderr: shown only if it fails.
+    command = [npm, "pack", f"mathjax@{VERSION}", "--prefer-offline", "--loglevel=error"]
+    command += ["--pack-destination", str(TARBALL.parent)]
+    result = subprocess.run(command, capture_output=True, text=True)
+    if result.returncode != 0 or not TARBALL.exists():
+        raise SystemExit(f"`{' '.join(command)}` failed:\n{result.stdout}{result.stderr}")
     got = integrity_of(TARBALL)
     if got != INTEGRITY:
         TARBALL.unlink()

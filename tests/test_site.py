@@ -38,7 +38,9 @@ PAGES = ["index", "CONTRIBUTING", *(f"notebooks/{Path(name).stem}" for name in N
 # Raw TeX left in the visible text: $$, a control word such as \frac, or \( \[ delimiters.
 RAW_TEX = re.compile(r"\$\$|\\[A-Za-z]{2,}|\\[(\[]")
 
-pytestmark = [pytest.mark.browser, pytest.mark.slow]
+# A page takes a few seconds; the first test also waits for the build (a clean one: about 10 s of
+# CPU). The signal method raises inside the test, so the server and browser still close.
+pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.timeout(180, method="signal")]
 # Debian's Chromium, launched once per module with the flags the other browser tests use.
 browser = test_browser.browser
 
@@ -93,6 +95,12 @@ TOO_WIDE = """() => {
         .filter(e => e.getBoundingClientRect().right > window.innerWidth + 1
                      && !scrolls(e.parentElement))
         .slice(0, 5).map(e => e.tagName + '.' + e.className);
+}"""
+
+BOX_BEFORE_CODE = """() => {
+    const box = document.querySelector('.run-it'), cell = document.querySelector('.cell');
+    const after = Node.DOCUMENT_POSITION_FOLLOWING;
+    return !!box && (!cell || !!(box.compareDocumentPosition(cell) & after));
 }"""
 
 
@@ -211,7 +219,6 @@ def site_path(href: str, url: str) -> str:
     return urlparse(urldefrag(href)[0]).path.removeprefix("/").removesuffix(".html")
 
 
-@pytest.mark.timeout(60, method="signal")
 @pytest.mark.parametrize("path", PAGES)
 def test_page_loads_offline_with_its_images_links_and_math(browser, url, path):
     with opened(browser, url, path, DESKTOP) as (page, problems):
@@ -232,7 +239,6 @@ def test_page_loads_offline_with_its_images_links_and_math(browser, url, path):
     assert not raw, f"{path}: raw TeX in the text a reader sees: {raw}"
 
 
-@pytest.mark.timeout(60, method="signal")
 @pytest.mark.parametrize("name", NOTEBOOKS)
 def test_chapter_page_has_its_figures_math_frame_and_launch_buttons(browser, url, name):
     order = [page_of(n) for n, _, _ in CHAPTERS + EXTRAS]
@@ -243,6 +249,7 @@ def test_chapter_page_has_its_figures_math_frame_and_launch_buttons(browser, url
             "article img", "images => images.map(i => i.src)") if "/_images/" in h]  # fmt: skip
         launch = hrefs(page, ".dropdown-launch-buttons a")
         run_it = hrefs(page, ".run-it a.external")
+        box_first = page.evaluate(BOX_BEFORE_CODE)
         navs = page.eval_on_selector_all(
             "article .site-nav",
             "navs => navs.map(n => [...n.querySelectorAll('a')].map(a => a.href))",
@@ -261,6 +268,7 @@ def test_chapter_page_has_its_figures_math_frame_and_launch_buttons(browser, url
         assert math["containers"] >= math["math"], f"{name}: formulas not typeset"
     assert set(launch) == expected_launch_urls(name), f"{name}: launch buttons {launch}"
     assert expected_launch_urls(name) <= set(run_it), f"{name}: Run it box links {run_it}"
+    assert box_first, f"{name}: the Run it box is not above the first code cell"
     assert prev == [order[i - 1] if i else "index"], f"{name}: previous is {prev}"
     assert following == ([order[i + 1]] if i + 1 < len(order) else ["CONTRIBUTING"])
     assert [p for p in contents if p.startswith("notebooks/")] == order, (
@@ -280,7 +288,6 @@ def test_chapter_page_has_its_figures_math_frame_and_launch_buttons(browser, url
     )
 
 
-@pytest.mark.timeout(60, method="signal")
 @pytest.mark.parametrize("name", NOTEBOOKS)
 def test_chapter_page_reads_on_a_phone(browser, url, name):
     """At 390 px nothing is wider than the screen, the text column fills it, text stays legible."""
@@ -297,3 +304,13 @@ def test_chapter_page_reads_on_a_phone(browser, url, name):
     assert not wide, f"{name}: elements wider than the screen: {wide}"
     assert layout["article"] >= 0.85 * layout["screen"], f"{name}: text column {layout}"
     assert layout["font"] >= 14, f"{name}: body text {layout['font']} px"
+
+
+def test_search_finds_a_chapter_offline(browser, url):
+    """Sphinx's search runs in the page from searchindex.js: no server, no network."""
+    with opened(browser, url, "search", DESKTOP) as (page, problems):
+        page.goto(f"{url}/search.html?q=Hutchinson", wait_until="load")
+        page.locator("#search-results li a").first.wait_for()
+        found = {site_path(h, url) for h in hrefs(page, "#search-results li a")}
+    assert not problems, f"search: {problems}"
+    assert "notebooks/04_trace_cost" in found, f"searching 'Hutchinson' found {found}"

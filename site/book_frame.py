@@ -6,14 +6,17 @@ Sphinx reads a notebook this extension swaps that frame for the site's own:
 
 - navigation (previous · contents · next) at the top and bottom, from scoreedu/chapters.py;
 - a "Run it" box under the title, with Binder and Colab links to this very notebook;
+- for the Voilà playground (EXTRAS), outputs only: its code cells' inputs are left out;
 - under `## Exercises`, a note that the checkers run in a live kernel.
 
 It also replaces every remote image (the Binder and Colab badges of the README) by its alt
 text: the site loads nothing from other hosts, so it reads the same offline.
 """
 
+import hashlib
 import json
 import re
+from pathlib import Path
 
 from docutils import nodes
 
@@ -22,6 +25,7 @@ from scoreedu.chapters import CHAPTERS, EXTRAS
 
 GITHUB_PATH = REPOSITORY.removeprefix("https://github.com/")
 FRAME_TAGS = {"nav-top", "colab-bootstrap", "nav-bottom"}
+VOILA = {n for n, _, _ in EXTRAS}  # served by Voilà: outputs only, as Voilà shows them
 EXERCISES = re.compile(r"^## Exercises[ \t]*$", re.M)
 EXERCISE_NOTE = """
 
@@ -60,15 +64,14 @@ def navigation(name: str) -> str:
 def run_it_box(name: str) -> str:
     """A MyST admonition: this page is the stored notebook; how to run it live."""
     urls = launch_urls(name)
-    live = f"[Binder]({urls['Binder']}) (JupyterLab, nothing to install) · [Colab]({urls['Colab']})"
-    if name in (n for n, _, _ in EXTRAS):
-        live += f" · [Voilà on Binder]({urls['Voilà']}) (no code, only the explorers)"
+    live = f"[Binder]({urls['Binder']}) (nothing to install) or [Colab]({urls['Colab']})"
+    if name in VOILA:
+        live += f", or as an app with [Voilà on Binder]({urls['Voilà']})"
     return (
         "\n\n```{admonition} Run it\n:class: tip run-it\n"
-        f"This page is the notebook `notebooks/{name}` with the outputs of its last validated run: "
-        "every number and figure below, each interactive explorer at its default frame. "
-        f"To run the code and move the sliders, open it live: {live}; or, in a clone, "
-        "`make lab` (see the [quick start](../index.md#quick-start)).\n```\n"
+        f"The outputs below are stored from a validated run of `notebooks/{name}`; each explorer "
+        f"shows its default frame. To run the code and move the sliders, open it on {live}, or "
+        "run `make lab` in a clone ([quick start](../index.md#quick-start)).\n```\n"
     )
 
 
@@ -85,6 +88,8 @@ def reframe(notebook: dict, name: str) -> dict:
     ]
     boxed = False
     for cell in cells:
+        if cell["cell_type"] == "code" and name in VOILA:
+            cell.setdefault("metadata", {}).setdefault("tags", []).append("remove-input")
         if cell["cell_type"] != "markdown":
             continue
         text = "".join(cell["source"])
@@ -115,7 +120,15 @@ def drop_remote_images(app, doctree) -> None:
             image.replace_self(nodes.inline(text, text, classes=["remote-image"]))
 
 
+def fingerprint() -> str:
+    """A hash of what the frame is made from. Sphinx rebuilds only changed sources; as a config
+    value this makes it rebuild every page when this file or the chapter list changes."""
+    files = [Path(__file__), Path(__file__).parents[1] / "scoreedu" / "chapters.py"]
+    return hashlib.sha256(b"".join(f.read_bytes() for f in files) + REPOSITORY.encode()).hexdigest()
+
+
 def setup(app):
+    app.add_config_value("book_frame_fingerprint", fingerprint(), "env")
     app.connect("source-read", frame_notebook)
     app.connect("doctree-read", drop_remote_images)
     app.add_css_file("book.css")

@@ -250,6 +250,7 @@ def test_chapter_page_has_its_figures_math_frame_and_launch_buttons(browser, url
         launch = hrefs(page, ".dropdown-launch-buttons a")
         run_it = hrefs(page, ".run-it a.external")
         box_first = page.evaluate(BOX_BEFORE_CODE)
+        code_inputs = page.locator(".cell_input").count()
         navs = page.eval_on_selector_all(
             "article .site-nav",
             "navs => navs.map(n => [...n.querySelectorAll('a')].map(a => a.href))",
@@ -269,6 +270,8 @@ def test_chapter_page_has_its_figures_math_frame_and_launch_buttons(browser, url
     assert set(launch) == expected_launch_urls(name), f"{name}: launch buttons {launch}"
     assert expected_launch_urls(name) <= set(run_it), f"{name}: Run it box links {run_it}"
     assert box_first, f"{name}: the Run it box is not above the first code cell"
+    voila = name in {n for n, _, _ in EXTRAS}  # shown as Voilà shows it: outputs, no code
+    assert (code_inputs == 0) == voila, f"{name}: {code_inputs} code cells shown"
     assert prev == [order[i - 1] if i else "index"], f"{name}: previous is {prev}"
     assert following == ([order[i + 1]] if i + 1 < len(order) else ["CONTRIBUTING"])
     assert [p for p in contents if p.startswith("notebooks/")] == order, (

@@ -4,11 +4,12 @@ The site is built first (`site/build_site.py`, as `make site` does; incremental,
 nothing changed), then served by a small HTTP server in this process while headless Chromium
 (Debian's, as in tests/test_browser.py) opens each page with every request to another host
 aborted. For every page: no console error and no failed request, every image loaded, every
-internal link (and its #fragment) resolves; for every chapter page also: its math typeset by
-the site's own MathJax, each stored figure shown, the launch buttons and the "Run it" box open
-this very notebook on Binder and Colab, previous and next follow scoreedu/chapters.py, the
-exercises carry their note, and at 390 px (a phone) nothing is wider than the screen.
-Screenshots at 1280×800 and 390×844: test-artifacts/site/.
+internal link (and its #fragment) resolves, every formula typeset by the site's own MathJax and
+no raw TeX left in the text. For every chapter page also: each stored figure shown, the launch
+buttons and the "Run it" box open this very notebook on Binder and Colab, previous · contents ·
+next and the sidebar follow scoreedu/chapters.py, the exercises carry their note, and at 390 px
+(a phone) nothing is wider than the screen. Search works offline. Each page is opened once at
+1280×800 and once at 390×844; the screenshots land in test-artifacts/site/.
 """
 
 import functools
@@ -214,23 +215,62 @@ def hrefs(page, selector: str) -> list:
     return page.eval_on_selector_all(selector, "links => links.map(a => a.href)")
 
 
-def site_path(href: str, url: str) -> str:
+def site_path(href: str) -> str:
     """http://127.0.0.1:PORT/notebooks/x.html#y -> notebooks/x"""
     return urlparse(urldefrag(href)[0]).path.removeprefix("/").removesuffix(".html")
 
 
+def paths(page, selector: str) -> list:
+    return [site_path(h) for h in hrefs(page, selector)]
+
+
+def look_at(page, url: str) -> dict:
+    """What a reader of this page gets: math, images, links, frame, buttons, navigation."""
+    images = page.evaluate(IMAGES)
+    return {
+        "math": page.evaluate(MATH_STATE),
+        "unloaded": [src for src, width in images if width == 0],
+        "figures": [src for src, _ in images if "/_images/" in src],
+        "broken": broken_links(page, url),
+        "launch": hrefs(page, ".dropdown-launch-buttons a"),
+        "run_it": hrefs(page, ".run-it a.external"),
+        "box_first": page.evaluate(BOX_BEFORE_CODE),
+        "code_inputs": page.locator(".cell_input").count(),
+        "navs": [
+            [site_path(h) for h in nav]
+            for nav in page.eval_on_selector_all(
+                "article .site-nav",
+                "navs => navs.map(n => [...n.querySelectorAll('a')].map(a => a.href))",
+            )
+        ],  # fmt: skip
+        "prev": paths(page, ".prev-next-area a.left-prev"),
+        "next": paths(page, ".prev-next-area a.right-next"),
+        "contents": paths(page, ".bd-sidebar-primary a.reference"),
+        "exercises": page.locator("section#exercises").count(),
+        "notes": page.locator("section#exercises .exercise-note").count(),
+    }
+
+
+SEEN = {}  # path -> look_at() at 1280×800: each page is opened once for the tests below
+
+
+def seen_at_desktop(browser, url: str, path: str) -> dict:
+    if path not in SEEN:
+        with opened(browser, url, path, DESKTOP) as (page, problems):
+            seen = look_at(page, url)
+            SHOTS.mkdir(parents=True, exist_ok=True)
+            page.screenshot(path=SHOTS / f"{path.rsplit('/', 1)[-1]}-1280.png")
+        SEEN[path] = {**seen, "problems": problems}
+    return SEEN[path]
+
+
 @pytest.mark.parametrize("path", PAGES)
 def test_page_loads_offline_with_its_images_links_and_math(browser, url, path):
-    with opened(browser, url, path, DESKTOP) as (page, problems):
-        math = page.evaluate(MATH_STATE)
-        images = page.evaluate(IMAGES)
-        broken = broken_links(page, url)
-        SHOTS.mkdir(parents=True, exist_ok=True)
-        page.screenshot(path=SHOTS / f"{path.rsplit('/', 1)[-1]}-1280.png")
-    assert not problems, f"{path}: {problems}"
-    unloaded = [src for src, width in images if width == 0]
-    assert not unloaded, f"{path}: images that did not load: {unloaded}"
-    assert not broken, f"{path}: broken internal links: {broken}"
+    seen = seen_at_desktop(browser, url, path)
+    math = seen["math"]
+    assert not seen["problems"], f"{path}: {seen['problems']}"
+    assert not seen["unloaded"], f"{path}: images that did not load: {seen['unloaded']}"
+    assert not seen["broken"], f"{path}: broken internal links: {seen['broken']}"
     assert math["typeset"] == math["math"], (
         f"{path}: MathJax typeset {math['typeset']} of {math['math']} formulas"
     )
@@ -241,54 +281,42 @@ def test_page_loads_offline_with_its_images_links_and_math(browser, url, path):
 
 @pytest.mark.parametrize("name", NOTEBOOKS)
 def test_chapter_page_has_its_figures_math_frame_and_launch_buttons(browser, url, name):
-    order = [page_of(n) for n, _, _ in CHAPTERS + EXTRAS]
-    i = order.index(page_of(name))
-    with opened(browser, url, page_of(name), DESKTOP) as (page, problems):
-        math = page.evaluate(MATH_STATE)
-        figures = [h for h in page.eval_on_selector_all(
-            "article img", "images => images.map(i => i.src)") if "/_images/" in h]  # fmt: skip
-        launch = hrefs(page, ".dropdown-launch-buttons a")
-        run_it = hrefs(page, ".run-it a.external")
-        box_first = page.evaluate(BOX_BEFORE_CODE)
-        code_inputs = page.locator(".cell_input").count()
-        navs = page.eval_on_selector_all(
-            "article .site-nav",
-            "navs => navs.map(n => [...n.querySelectorAll('a')].map(a => a.href))",
-        )
-        prev = [site_path(h, url) for h in hrefs(page, ".prev-next-area a.left-prev")]
-        following = [site_path(h, url) for h in hrefs(page, ".prev-next-area a.right-next")]
-        contents = [site_path(h, url) for h in hrefs(page, ".bd-sidebar-primary a.reference")]
-        exercises = page.locator("section#exercises").count()
-        notes = page.locator("section#exercises .exercise-note").count()
-    assert not problems, f"{name}: {problems}"
-    assert len(figures) == stored_figures(name), (
-        f"{name}: {len(figures)} figures on the page, {stored_figures(name)} stored"
+    seen = seen_at_desktop(browser, url, page_of(name))
+    math = seen["math"]
+    assert len(seen["figures"]) == stored_figures(name), (
+        f"{name}: {len(seen['figures'])} figures on the page, {stored_figures(name)} stored"
     )
     if "$" in markdown_of(name):
         assert math["loaded"] and math["math"] > 0, f"{name} has math but the page has none"
         assert math["containers"] >= math["math"], f"{name}: formulas not typeset"
-    assert set(launch) == expected_launch_urls(name), f"{name}: launch buttons {launch}"
-    assert expected_launch_urls(name) <= set(run_it), f"{name}: Run it box links {run_it}"
-    assert box_first, f"{name}: the Run it box is not above the first code cell"
+    assert set(seen["launch"]) == expected_launch_urls(name), f"{name}: {seen['launch']}"
+    assert expected_launch_urls(name) <= set(seen["run_it"]), f"{name}: {seen['run_it']}"
+    assert seen["box_first"], f"{name}: the Run it box is not above the first code cell"
     voila = name in {n for n, _, _ in EXTRAS}  # shown as Voilà shows it: outputs, no code
-    assert (code_inputs == 0) == voila, f"{name}: {code_inputs} code cells shown"
-    assert prev == [order[i - 1] if i else "index"], f"{name}: previous is {prev}"
-    assert following == ([order[i + 1]] if i + 1 < len(order) else ["CONTRIBUTING"])
-    assert [p for p in contents if p.startswith("notebooks/")] == order, (
-        f"the table of contents is not scoreedu/chapters.py's order: {contents}"
-    )
-    chapters = [page_of(n) for n, _, _ in CHAPTERS]
-    if page_of(name) in chapters:
-        j = chapters.index(page_of(name))
-        expected_nav = chapters[j - 1 : j] * (j > 0) + ["index"] + chapters[j + 1 : j + 2]
-        got = [[site_path(h, url) for h in nav] for nav in navs]
-        assert got == [expected_nav] * 2, (
-            f"{name}: previous · contents · next, top and bottom: {got}"
-        )
+    assert (seen["code_inputs"] == 0) == voila, f"{name}: {seen['code_inputs']} code cells"
     has_exercises = bool(re.search(r"^## Exercises", markdown_of(name), re.M))
-    assert exercises == has_exercises and notes == has_exercises, (
-        f"{name}: {exercises} Exercises sections, {notes} notes that checkers need a kernel"
+    assert seen["exercises"] == seen["notes"] == has_exercises, (
+        f"{name}: {seen['exercises']} Exercises sections, {seen['notes']} notes on the kernel"
     )
+
+
+@pytest.mark.parametrize("name", NOTEBOOKS)
+def test_chapter_page_navigation_follows_the_chapter_list(browser, url, name):
+    """Previous · contents · next and the sidebar follow scoreedu/chapters.py (then EXTRAS)."""
+    seen = seen_at_desktop(browser, url, page_of(name))
+    order = [page_of(n) for n, _, _ in CHAPTERS + EXTRAS]
+    i = order.index(page_of(name))
+    assert seen["prev"] == [order[i - 1] if i else "index"], f"{name}: {seen['prev']}"
+    assert seen["next"] == [order[i + 1] if i + 1 < len(order) else "CONTRIBUTING"]
+    contents = [p for p in seen["contents"] if p.startswith("notebooks/")]
+    assert contents == order, f"the table of contents is not scoreedu/chapters.py's: {contents}"
+    # the site's own line at the top and the bottom of the page (an extra has Contents only)
+    chapters = [page_of(n) for n, _, _ in CHAPTERS]
+    j = chapters.index(page_of(name)) if page_of(name) in chapters else None
+    expected = ["index"]
+    if j is not None:
+        expected = chapters[max(j - 1, 0) : j] + expected + chapters[j + 1 : j + 2]
+    assert seen["navs"] == [expected] * 2, f"{name}: previous · contents · next {seen['navs']}"
 
 
 @pytest.mark.parametrize("name", NOTEBOOKS)
@@ -314,6 +342,6 @@ def test_search_finds_a_chapter_offline(browser, url):
     with opened(browser, url, "search", DESKTOP) as (page, problems):
         page.goto(f"{url}/search.html?q=Hutchinson", wait_until="load")
         page.locator("#search-results li a").first.wait_for()
-        found = {site_path(h, url) for h in hrefs(page, "#search-results li a")}
+        found = {site_path(h) for h in hrefs(page, "#search-results li a")}
     assert not problems, f"search: {problems}"
     assert "notebooks/04_trace_cost" in found, f"searching 'Hutchinson' found {found}"

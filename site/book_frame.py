@@ -69,7 +69,7 @@ def run_it_box(name: str) -> str:
         live += f", or as an app with [Voilà on Binder]({urls['Voilà']})"
     return (
         "\n\n```{admonition} Run it\n:class: tip run-it\n"
-        f"The outputs below are stored from a validated run of `notebooks/{name}`; each explorer "
+        f"The outputs below are stored from a validated run of `notebooks/{name}`; an explorer "
         f"shows its default frame. To run the code and move the sliders, open it on {live}, or "
         "run `make lab` in a clone ([quick start](../index.md#quick-start)).\n```\n"
     )

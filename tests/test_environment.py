@@ -28,7 +28,8 @@ DIST_OF_IMPORT = {
     "repo2docker": "jupyter-repo2docker",
     "voila": "voila",
 }
-# Packages the tests use but a Binder reader does not need: binder/ may leave them out.
+# Packages the tests or the website's build use but a Binder reader does not need: binder/ may
+# leave them out.
 TEST_ONLY = {
     "pytest",
     "pytest-timeout",
@@ -37,6 +38,10 @@ TEST_ONLY = {
     "ruff",
     "playwright",
     "jupyter-repo2docker",
+    "sphinx",
+    "myst-parser",
+    "myst-nb",
+    "sphinx-book-theme",
 }
 
 

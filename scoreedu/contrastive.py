@@ -12,6 +12,8 @@ forward and a backward pass of f per chain. Chapter 1 measures both against the 
 that quadrature gives in 2-D.
 """
 
+import math
+
 import torch
 
 from scoreedu import validate
@@ -89,3 +91,44 @@ def fit_contrastive_divergence(
     generator = torch.Generator().manual_seed(seed)
     loss = contrastive_divergence(chain_steps, step_size, generator)
     return fit(energy, loss, data, seed=seed, **{"progress": False, **fit_options})
+
+
+def loss_gradient_draws(energy, loss, n_draws: int) -> torch.Tensor:
+    """n_draws independent evaluations of ∇θ loss(energy), flattened: (n_draws, P) float64.
+
+    loss: a function energy -> 0-dim tensor that draws its own randomness at each call (fresh
+    chains for CD-k, a minibatch for the exact gradient). P counts the trainable parameters,
+    concatenated in named_parameters order. The rows' mean estimates E[∇θ loss], their spread
+    its noise: gap_and_standard_error tells the two apart.
+    """
+    validate.callable_(loss, "loss")
+    n_draws = validate.count(n_draws, "n_draws")
+    if not callable(getattr(energy, "parameters", None)):
+        raise TypeError(f"energy must be a torch.nn.Module; got {type(energy).__name__}")
+    params = [p for p in energy.parameters() if p.requires_grad]
+    if not params:
+        raise ValueError("energy has no trainable parameters")
+    rows = []
+    for _ in range(n_draws):
+        grads = torch.autograd.grad(loss(energy), params)
+        rows.append(torch.cat([g.reshape(-1) for g in grads]).to(torch.float64))
+    return torch.stack(rows)
+
+
+def gap_and_standard_error(draws: torch.Tensor, reference: torch.Tensor) -> tuple[float, float]:
+    """(‖mean_r draws_r - reference‖, √(Σ_p var_p / R)) for draws (R, P) and reference (P,).
+
+    For unbiased draws E‖mean - reference‖² = Σ_p var_p / R: the gap is about one standard
+    error and both shrink as 1/√R. A gap many standard errors wide that stays put as R grows
+    is a bias of the draws, not their noise. R >= 2.
+    """
+    validate.batch(draws, "draws")
+    if draws.shape[0] < 2:
+        raise ValueError(f"draws needs at least 2 rows to measure a spread; got {draws.shape[0]}")
+    if reference.shape != draws.shape[1:]:
+        raise ValueError(
+            f"reference must have shape ({draws.shape[1]},) like a row of draws; "
+            f"got {tuple(reference.shape)}"
+        )
+    gap = (draws.mean(0) - reference).norm().item()
+    return gap, math.sqrt(draws.var(0).sum().item() / draws.shape[0])

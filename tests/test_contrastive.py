@@ -7,10 +7,12 @@ from scoreedu.contrastive import (
     contrastive_divergence,
     contrastive_loss,
     fit_contrastive_divergence,
+    gap_and_standard_error,
+    loss_gradient_draws,
     model_chains,
 )
 from scoreedu.energies import DoubleWell, QuadraticEnergy
-from scoreedu.likelihood import nll_gradient
+from scoreedu.likelihood import negative_log_likelihood, nll_gradient
 
 
 def gen(seed=0):
@@ -71,6 +73,34 @@ def test_cd_learns_a_unimodal_fit_where_short_chains_suffice(one_thread):
     assert torch.tril(energy.scale_tril).item() ** 2 == pytest.approx(0.49, rel=0.5)
 
 
+def test_gradient_draws_are_independent_evaluations_in_parameter_order():
+    energy = QuadraticEnergy([0.4, -0.2], [[1.0, 0.0], [0.0, 2.0]])
+    data, g = torch.randn(300, 2, generator=gen(1), dtype=torch.float64), gen(2)
+    exact = nll_gradient(energy, data, [(-12.0, 12.0)] * 2, 161)
+    draws = loss_gradient_draws(
+        energy, lambda m: negative_log_likelihood(m, data, [(-12.0, 12.0)] * 2, 161), 2
+    )
+    flat = torch.cat([v.reshape(-1) for v in exact.values()])
+    assert draws.shape == (2, flat.numel()) and torch.allclose(draws[1], flat, atol=1e-10)
+    cd_loss = contrastive_divergence(3, 0.05, g)
+    noisy = loss_gradient_draws(energy, lambda m: cd_loss(m, data), 1)
+    assert noisy.dtype == torch.float64 and noisy.shape == (1, flat.numel())
+
+
+def test_gap_tells_bias_from_noise():
+    # Unbiased draws: the gap is about one standard error; shifted draws: many, and it stays.
+    noise = torch.randn(400, 10, generator=gen(3), dtype=torch.float64)
+    reference = torch.zeros(10, dtype=torch.float64)
+    gap, se = gap_and_standard_error(noise, reference)
+    assert se == pytest.approx((10 / 400) ** 0.5, rel=0.1) and 0.3 < gap / se < 2.0
+    biased_gap, biased_se = gap_and_standard_error(noise + 0.5, reference)
+    assert biased_gap / biased_se > 10 and biased_gap == pytest.approx(0.5 * 10**0.5, rel=0.1)
+    with pytest.raises(ValueError, match="draws"):
+        gap_and_standard_error(noise[:1], reference)
+    with pytest.raises(ValueError, match="reference"):
+        gap_and_standard_error(noise, reference[:3])
+
+
 def test_bad_input_is_refused_by_name():
     energy, x = DoubleWell(2), torch.zeros(3, 2, dtype=torch.float64)
     with pytest.raises(ValueError, match="chain_steps"):
@@ -83,6 +113,10 @@ def test_bad_input_is_refused_by_name():
         contrastive_loss(energy, x, torch.zeros(3, 1, dtype=torch.float64))
     with pytest.raises(TypeError, match="energy"):
         model_chains("f", x, 0.1, 3)
+    with pytest.raises(ValueError, match="n_draws"):
+        loss_gradient_draws(energy, lambda m: m(x).sum(), 0)
+    with pytest.raises(TypeError, match="loss"):
+        loss_gradient_draws(energy, 3, 2)
     with pytest.raises(ValueError, match="diverged"):
         model_chains(DoubleWell(2, height=50.0), x + 3, 10.0, 20, gen())
 

@@ -23,7 +23,7 @@ ML_THETA, ML_SECOND_MOMENT = 1.0, 2.0
 
 
 def check_gaussian_log_partition(answer) -> Feedback:
-    """log Z of f(x) = ‖x‖² / (2σ²) with D = 3, σ = 2: expected D/2 · log(2πσ²) ≈ 4.837."""
+    """log Z of f(x) = ‖x‖² / (2σ²) with D = 3, σ = 2: expected D/2 · log(2πσ²) ≈ 4.836."""
     d, sigma = GAUSSIAN_DIM, GAUSSIAN_SIGMA
     expected = QuadraticEnergy(torch.zeros(d), sigma**2 * torch.eye(d)).log_partition().item()
     slips = [

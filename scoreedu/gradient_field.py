@@ -78,10 +78,11 @@ def energy_score(energy):
 
 
 def neural_energy_laplacian(energy, x: torch.Tensor) -> torch.Tensor:
-    """Δf = tr ∇²f for NeuralEnergy f(x) = w₂ᵀ tanh(W₁x + b₁) + ½α‖x‖², in closed form.
+    """Δf = tr ∇²f for NeuralEnergy f(x) = uᵀ tanh(Vx + c) + ½κ‖x‖², in closed form.
 
-    ∇²f = W₁ᵀ diag(w₂ ∘ tanh''(h)) W₁ + α I with h = W₁x + b₁ and tanh'' = −2 tanh (1 − tanh²),
-    so Δf = Σ_j w₂_j tanh''(h_j) ‖(W₁)_j‖² + α D. x: (N, D) -> (N,).
+    (u, V, c, κ are the energy's w2, w1, b1, alpha; chapter 4 keeps W_l, h_l for ScoreMLP.)
+    ∇²f = Vᵀ diag(u ∘ tanh''(Vx + c)) V + κ I with tanh'' = −2 tanh (1 − tanh²),
+    so Δf = Σ_j u_j tanh''((Vx + c)_j) ‖V_j‖² + κ D. x: (N, D) -> (N,).
     """
     for name in ("w1", "b1", "w2", "alpha"):
         if not hasattr(energy, name):

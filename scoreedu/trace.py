@@ -98,12 +98,32 @@ def _trace_hutchinson(f, x, n_probes, generator, probe):
     x = _with_grad(x)
     out = validate.differentiable(validate.like_x(f(x), x, "f"), "f")
     draw = standard_normal if probe == "gaussian" else rademacher
-    v = draw((n_probes, *x.shape), x, generator)
+    return _mean_over_probes(out, x, draw((n_probes, *x.shape), x, generator))
+
+
+def _mean_over_probes(out, x, v):
     total = torch.zeros(x.shape[0], dtype=x.dtype, device=x.device)
-    for m in range(n_probes):
-        (vjp,) = torch.autograd.grad(out, x, grad_outputs=v[m], create_graph=True)
-        total = total + (vjp * v[m]).sum(1)
-    return total / n_probes
+    for probe in v:
+        (vjp,) = torch.autograd.grad(out, x, grad_outputs=probe, create_graph=True)
+        total = total + (vjp * probe).sum(1)
+    return total / len(v)
+
+
+def hutchinson_with_probes(f, x: torch.Tensor, v: torch.Tensor) -> torch.Tensor:
+    """(1/m) Σ_k v_kᵀ (∇x f) v_k for given probes: Hutchinson's estimator without the draw.
+
+    x: (N, D); v: (m, N, D), probe k of row n is v[k, n]. Returns (N,); m backward passes.
+    Averaging over every one of the 2^D sign vectors is the exact expectation of the Rademacher
+    estimator, so that average equals tr ∇x f to rounding (chapter 4's check of unbiasedness).
+    """
+    validate.callable_(f, "f")
+    validate.batch(x)
+    if not isinstance(v, torch.Tensor) or v.dim() != 3 or v.shape[1:] != x.shape:
+        raise ValueError(f"v must be an (m, N, D) tensor with (N, D) = {tuple(x.shape)}; got {v!r}")
+    with torch.enable_grad():
+        x = _with_grad(x)
+        out = validate.differentiable(validate.like_x(f(x), x, "f"), "f")
+        return _mean_over_probes(out, x, v.to(x))
 
 
 def has_structured_trace(f) -> bool:

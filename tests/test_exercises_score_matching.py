@@ -11,7 +11,7 @@ from scoreedu.objectives import implicit_score_matching
 def test_not_attempted():
     for check in (
         ex.check_implicit_objective,
-        ex.check_half_normal_minimiser,
+        ex.check_truncated_minimiser,
         ex.check_regularised_precision,
     ):
         feedback = check(None)
@@ -67,18 +67,17 @@ def test_precision():
     assert "matrix" in repr(ex.check_precision([1.0, 2.0, 3.0], x))
 
 
-def test_half_normal_minimiser():
-    assert ex.check_half_normal_minimiser(math.sqrt(2 / math.pi))
-    assert ex.check_half_normal_minimiser(0.7979)  # 4 significant digits, as asked
-    for rounded in (0.8, 0.798):
-        message = ex.check_half_normal_minimiser(rounded).message
-        assert "give √(2/π) exactly" in message and "4 significant digits" in message
-        assert "too large" not in message
-    assert "explicit objective" in repr(ex.check_half_normal_minimiser(0.0))
-    assert "too small" in repr(ex.check_half_normal_minimiser(0.5))
-
-
 def test_regularised_precision():
     assert ex.check_regularised_precision(2 / 3)
     assert "unregularised" in repr(ex.check_regularised_precision(1.0))
     assert "2λP" in repr(ex.check_regularised_precision(0.8))
+
+
+def test_truncated_minimiser():
+    expected = 0.24197072451914337 / 0.15865525393145707  # φ(1) / (1 − Φ(1))
+    assert ex.check_truncated_minimiser(expected)
+    assert ex.check_truncated_minimiser(1.525)  # 4 significant digits, as asked
+    assert "close" in repr(ex.check_truncated_minimiser(1.5))
+    assert "explicit objective" in repr(ex.check_truncated_minimiser(0.0))
+    assert "edge of the support" in repr(ex.check_truncated_minimiser(1.0))
+    assert "half-normal" in repr(ex.check_truncated_minimiser(math.sqrt(2 / math.pi)))

@@ -8,7 +8,7 @@ import torch
 
 from scoreedu.nets import ScoreMLP
 from scoreedu.noise import rademacher, standard_normal
-from scoreedu.trace import batch_jacobian, jacobian_trace
+from scoreedu.trace import batch_jacobian, hutchinson_with_probes, jacobian_trace
 
 EXACT = [
     ("loop", {}),
@@ -319,3 +319,18 @@ def test_noise_draws_name_bad_arguments(draw):
         draw((2, 2), [1.0])
     with pytest.raises(TypeError, match="generator must be a torch.Generator"):
         draw((2, 2), torch.ones(1), 3)
+
+
+def test_hutchinson_over_every_sign_vector_is_the_exact_trace():
+    torch.manual_seed(0)
+    f = ScoreMLP(4, hidden=8, dtype=torch.float64)
+    x = torch.randn(3, 4, dtype=torch.float64)
+    signs = torch.cartesian_prod(*[torch.tensor([-1.0, 1.0], dtype=torch.float64)] * 4)  # (16, 4)
+    v = signs[:, None, :].expand(16, 3, 4)
+    exact = jacobian_trace(f, x, "loop").detach()
+    assert torch.allclose(hutchinson_with_probes(f, x, v).detach(), exact, atol=1e-12)
+    tied = signs[:, 0] == signs[:, 1]  # E[v_1 v_2] = 1 on this half: biased by A_12 + A_21
+    half = hutchinson_with_probes(f, x, v[tied]).detach()
+    assert not torch.allclose(half, exact, atol=1e-6)
+    with pytest.raises(ValueError, match="v must be"):
+        hutchinson_with_probes(f, x, v[0])

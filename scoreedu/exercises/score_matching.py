@@ -10,7 +10,7 @@ import torch
 
 from scoreedu.exercises.feedback import NOT_ATTEMPTED, Feedback, check_function, check_number
 from scoreedu.gaussian_model import closed_form
-from scoreedu.lemma import derivative
+from scoreedu.lemma import TruncatedNormal, derivative
 
 # Exercise 1: the implicit objective of a 1-D model, written by the learner, run on models and
 # samples it has not seen.
@@ -121,25 +121,25 @@ def check_precision(answer, x: torch.Tensor) -> Feedback:
     return Feedback(False, "set the gradient of ½ tr(P S P) − tr P to zero: ½(PS + SP) = I.")
 
 
-def check_half_normal_minimiser(answer) -> Feedback:
-    """argmin over θ of the implicit objective for s_θ(x) = −(x − θ) on the half-normal: √(2/π),
-    asked for to 4 significant digits (0.7979); 0.8 is that number rounded, and is told so."""
-    expected = math.sqrt(2 / math.pi)
+def check_truncated_minimiser(answer) -> Feedback:
+    """argmin over θ of the implicit objective for s_θ(x) = −(x − θ) on N(0, 1) restricted to
+    x ≥ 1: θ = E[x | x ≥ 1] = φ(1)/(1 − Φ(1)) ≈ 1.525, to 4 significant digits."""
+    edge = TruncatedNormal(1.0)
     hints = {
-        0.0: (
-            "0 minimises the explicit objective (the truth); the implicit one is E[½(x − θ)²] − 1."
-        ),
+        0.0: "0 minimises the explicit objective (the truth); the implicit one is "
+        "E[½(x − θ)²] − 1.",
+        1.0: "1 is the edge of the support; the minimiser of E[½(x − θ)²] is a mean.",
+        math.sqrt(2 / math.pi): "that is E[x] for the half-normal on [0, ∞); here the edge is 1.",
     }
-    feedback = _with_hints(
-        answer, expected, "θ", hints, "The implicit objective is minimised at θ = E[x].", digits=4
+    return _with_hints(
+        answer,
+        edge.expected_value(),
+        "θ",
+        hints,
+        "The implicit objective is minimised at θ = E[x]; for N(0, 1) on [1, ∞) that is "
+        "φ(1)/(1 − Φ(1)), with φ, Φ the standard normal density and distribution function.",
+        digits=4,
     )
-    if feedback.message.startswith("close"):
-        return Feedback(
-            False,
-            f"θ = {float(answer):.6g} is E[x] = √(2/π) rounded; give √(2/π) exactly, to 4 "
-            "significant digits (math.sqrt(2 / math.pi)).",
-        )
-    return feedback
 
 
 def check_regularised_precision(answer) -> Feedback:

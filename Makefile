@@ -6,7 +6,7 @@ PORT   ?= 8866
 # Jupyter refuses to start as root (containers, CI, cloud shells) without this flag.
 AS_ROOT = $(if $(filter 0,$(shell id -u)),--allow-root)
 
-.PHONY: lab test test-quick voila lint format notebooks-sync bench clean
+.PHONY: lab test test-quick colab-twin colab-drift voila lint format notebooks-sync bench clean
 
 $(BIN)/activate: requirements.txt pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -25,6 +25,14 @@ test: $(BIN)/activate
 ## The quick tests only (seconds): no notebooks, no browser, nothing slow.
 test-quick: $(BIN)/activate
 	$(BIN)/python -m pytest tests -m "not slow and not browser"
+
+## The Colab twin alone: Colab's versions, the bootstrap install, every notebook and explorer.
+colab-twin: $(BIN)/activate
+	$(BIN)/python -m pytest tests/test_colab_twin.py
+
+## Drift watch: the twin built from colab/pip-freeze.latest.txt (README: Colab).
+colab-drift: $(BIN)/activate
+	$(BIN)/python tools/colab_drift.py
 
 ## Serve the code-free playground with Voila.
 voila: $(BIN)/activate

@@ -31,15 +31,17 @@ def moved(old: dict, new: dict, names) -> dict:
     return {n: (old.get(n), new.get(n)) for n in sorted(names) if old.get(n) != new.get(n)}
 
 
-def floors_to_raise(new: dict) -> dict:
-    """pyproject dependency -> (its floor, Colab's newer version) where they would differ."""
+def floors_to_raise(newer: Path) -> dict:
+    """pyproject dependency -> (its floor, Colab's newer version) where the two would differ."""
+    colab = colab_twin.read_list(newer)
+    colab["torch"] = colab_twin.colab_torch(newer)
     project = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]
     found = {}
     for requirement in project["dependencies"]:
         name, _, floor = requirement.partition(">=")
-        name = colab_twin.normalise(name)
-        if name != "torch" and new.get(name) not in (None, floor):
-            found[name] = (floor, new.get(name))
+        now = colab.get(colab_twin.normalise(name))
+        if now is not None and colab_twin.release(now) != colab_twin.release(floor):
+            found[name] = (floor, now)
     return found
 
 
@@ -54,13 +56,9 @@ def main(argv=None) -> int:
     for name, (was, now) in moved(old, new, names).items():
         print(f"moved: {name} {was} -> {now}")
     print(f"Colab's torch: {colab_twin.colab_torch(newer)} (the twin runs {new['torch']})")
-    for name, (floor, now) in floors_to_raise(new).items():
+    for name, (floor, now) in floors_to_raise(newer).items():
         print(f"floor: pyproject's {name}>={floor} would become {name}>={now}")
-    problems = colab_twin.check(newer)
-    for problem in problems:
-        print("BREAKS", problem)
-    print("no drift breaks the series" if not problems else f"{len(problems)} problems")
-    return 1 if problems else 0
+    return colab_twin.report(colab_twin.check(newer), "BREAKS", "no drift breaks the series")
 
 
 if __name__ == "__main__":

@@ -74,6 +74,12 @@ def read_list(path: Path) -> dict:
     return pins
 
 
+def release(version: str) -> tuple:
+    """2.11 and 2.11.0 are the same release: (2, 11, 0)."""
+    parts = [int(p) for p in re.findall(r"\d+", version.split("+")[0])[:3]]
+    return tuple(parts + [0] * (3 - len(parts)))
+
+
 def colab_torch(path: Path) -> str | None:
     """Colab's torch version, read from its `torch @ https://.../torch-2.11.0%2Bcpu-...` line."""
     text = Path(path).read_text(encoding="utf-8")
@@ -118,10 +124,10 @@ def cache() -> Path:
 
 
 def venv_dir(colab_list: Path) -> Path:
-    """One venv per list (and per pyproject dependencies): the drift watch keeps its own."""
-    key = hashlib.sha256(
-        Path(colab_list).read_bytes() + repr(dependencies()).encode() + sys.version.encode()
-    ).hexdigest()[:12]
+    """One venv per set of versions (and of pyproject dependencies): the drift watch's list,
+    once it differs from the tested one, gets its own."""
+    versions = json.dumps([twin_versions(colab_list), dependencies(), sys.version])
+    key = hashlib.sha256(versions.encode()).hexdigest()[:12]
     return cache() / f"venv-{key}"
 
 
@@ -316,10 +322,14 @@ def checks_in(venv: Path, pins: dict, log=print) -> list:
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--list", type=Path, default=TESTED_LIST, help="a Colab pip freeze")
-    problems = check(parser.parse_args(argv).list)
+    return report(check(parser.parse_args(argv).list), "FAIL", "the Colab twin passes")
+
+
+def report(problems: list, mark: str, verdict: str) -> int:
+    """Print each problem after mark, or the verdict when there is none; the exit status."""
     for problem in problems:
-        print("FAIL", problem)
-    print("the Colab twin passes" if not problems else f"{len(problems)} problems")
+        print(mark, problem)
+    print(f"{len(problems)} problems" if problems else verdict)
     return 1 if problems else 0
 
 

@@ -48,15 +48,16 @@ KERNEL_STACK = (
     "notebook",
     "pillow",
 )
-# Colab installs these from PyPI-less URLs for Python 3.13; the twin leaves them out.
+# Colab's list names these by URLs on PyTorch's own index (CPU builds for Python 3.13), out of
+# reach here; the notebooks import none of them, so the twin leaves them out.
 NOT_REACHABLE = {"torchvision", "torchaudio", "torchcodec"}
 # Colab's versions that the twin's torch cannot live with: pip picks what torch asks for.
+FOLLOW_TORCH = {"setuptools": "torch 2.13.0 requires setuptools>=77.0.3 (Colab: 75.2.0)"}
 # Packages that Colab's list lacks but the twin's Python needs: what pip picks is kept.
 NOT_ON_COLAB = {
     "jedi": "ipython 7.34 requires jedi>=0.16; Colab removes it",
     "overrides": "jupyter-server 2.20 requires it on Python < 3.12 (Colab: 3.13)",
 }
-FOLLOW_TORCH = {"setuptools": "torch 2.13.0 requires setuptools>=77.0.3 (Colab: 75.2.0)"}
 
 
 def normalise(name: str) -> str:

@@ -18,6 +18,7 @@ import tomllib
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tools"))
 
+import colab_drift  # noqa: E402
 import colab_twin  # noqa: E402
 import notebook_frame  # noqa: E402
 
@@ -129,6 +130,22 @@ def test_the_twin_points_the_cells_own_install_at_this_checkout():
     assert local.replace(f"scoreedu @ {ROOT.as_uri()}", "") == cell.replace(
         f"scoreedu @ git+{scoreedu.REPOSITORY}@v{PROJECT['version']}", ""
     ), "only the requirement changes"
+
+
+def test_the_drift_watch_names_what_colab_moved_and_the_floors_to_follow(tmp_path):
+    tested = colab_twin.TESTED_LIST
+    newer = tmp_path / "pip-freeze.txt"
+    text = tested.read_text(encoding="utf-8").replace(
+        "\nipywidgets==7.7.1\n", "\nipywidgets==8.1.5\n"
+    )
+    newer.write_text(text.replace("torch-2.11.0%2B", "torch-2.12.1%2B"), encoding="utf-8")
+    old, new = colab_twin.twin_versions(tested), colab_twin.twin_versions(newer)
+    assert colab_drift.moved(old, new, set(old)) == {"ipywidgets": ("7.7.1", "8.1.5")}
+    assert colab_drift.floors_to_raise(newer) == {
+        "torch": ("2.11.0", "2.12.1"),
+        "ipywidgets": ("7.7.1", "8.1.5"),
+    }
+    assert colab_drift.floors_to_raise(tested) == {}, "the tested list is the floors' source"
 
 
 # --- slow: the twin itself -------------------------------------------------------------------

@@ -6,7 +6,7 @@ PORT   ?= 8866
 # Jupyter refuses to start as root (containers, CI, cloud shells) without this flag.
 AS_ROOT = $(if $(filter 0,$(shell id -u)),--allow-root)
 
-.PHONY: lab test test-quick site voila lint format notebooks-sync bench clean
+.PHONY: lab test test-quick site colab-twin colab-drift voila lint format notebooks-sync bench clean
 
 $(BIN)/activate: requirements.txt pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -31,6 +31,14 @@ test-quick: $(BIN)/activate
 ## which are not re-run. Offline once MathJax is cached (the first build fetches it with npm).
 site: $(BIN)/activate
 	$(BIN)/python site/build_site.py
+
+## The Colab twin alone: Colab's versions, the bootstrap install, every notebook and explorer.
+colab-twin: $(BIN)/activate
+	$(BIN)/python -m pytest tests/test_colab_twin.py
+
+## Drift watch: the twin built from colab/pip-freeze.latest.txt (README: Colab).
+colab-drift: $(BIN)/activate
+	$(BIN)/python tools/colab_drift.py
 
 ## Serve the code-free playground with Voila.
 voila: $(BIN)/activate

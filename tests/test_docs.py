@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from scoreedu import REPOSITORY
+from scoreedu import REPOSITORY, __version__
 from scoreedu.chapters import CHAPTERS, EXTRAS
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -44,7 +44,8 @@ def test_readme_lists_every_chapter_file(name, title, summary):
 def test_readme_has_binder_and_colab_badges():
     assert f"({BINDER}?urlpath=lab/tree/notebooks/00_start_here.ipynb)" in README
     assert f"({BINDER}?urlpath=voila/render/notebooks/playground.ipynb)" in README
-    colab = f"https://colab.research.google.com/github/{REPO}/blob/main/notebooks/"
+    # Colab opens the release the notebook's bootstrap installs (README: Releases)
+    colab = f"https://colab.research.google.com/github/{REPO}/blob/v{__version__}/notebooks/"
     assert f"({colab}00_start_here.ipynb)" in README
     assert "mybinder.org/badge_logo.svg" in README and "colab-badge.svg" in README
 

@@ -8,10 +8,12 @@ metadata tag and replaced in place; a code cell keeps its execution count and (e
     python tools/notebook_frame.py --check    # exit 1 if any notebook's frame is stale
 """
 
+import re
 import sys
 from pathlib import Path
 
 import nbformat
+import tomllib
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
@@ -28,18 +30,47 @@ def repository_path() -> str:
     return REPOSITORY.removeprefix("https://github.com/")
 
 
+def version() -> str:
+    """The package's version, from pyproject.toml: the one place it is set."""
+    text = (ROOT / "pyproject.toml").read_text(encoding="utf-8")
+    return tomllib.loads(text)["project"]["version"]
+
+
+def release_tag() -> str:
+    """The git tag of this version. A notebook cannot name its own commit (the hash depends on
+    the file), so its bootstrap installs the package from the tag of the release it belongs
+    to, and its Colab links open the notebook at that tag."""
+    return f"v{version()}"
+
+
+def tested_torch() -> str:
+    """major.minor of the torch the tests run (requirements.txt's pin)."""
+    text = (ROOT / "requirements.txt").read_text(encoding="utf-8")
+    return ".".join(re.search(r"^torch==(\d+)\.(\d+)", text, re.MULTILINE).groups())
+
+
 def bootstrap_source() -> str:
+    """The Colab cell: pip adds scoreedu and nothing else (pyproject's ranges admit Colab's
+    versions, which the Colab twin checks), quietly; one line when Colab's torch is older than
+    the one the tests run."""
+    torch = tested_torch()
+    major, minor = torch.split(".")
     return (
-        "# Colab only: install scoreedu from its repository. Elsewhere this cell does nothing.\n"
+        f"# Colab only: install scoreedu {version()} beside Colab's own packages, replacing none.\n"
+        "# Elsewhere this cell does nothing.\n"
         "import sys\n"
         "\n"
         'if "google.colab" in sys.modules:\n'
         "    import subprocess\n"
         "\n"
-        "    subprocess.run(\n"
-        f'        [sys.executable, "-m", "pip", "install", "-q", "scoreedu @ git+{REPOSITORY}"],\n'
-        "        check=True,\n"
-        "    )"
+        "    import torch\n"
+        "\n"
+        f'    if tuple(map(int, torch.__version__.split(".")[:2])) < ({major}, {minor}):\n'
+        f'        print(f"scoreedu is tested with torch {torch}; '
+        'this runtime has {torch.__version__}.")\n'
+        '    pip = [sys.executable, "-m", "pip", "install", "-q", "--disable-pip-version-check"]\n'
+        f'    package = "scoreedu @ git+{REPOSITORY}@{release_tag()}"\n'
+        '    subprocess.run([*pip, "--root-user-action=ignore", package], check=True)'
     )
 
 
@@ -55,7 +86,8 @@ def nav_source(name: str) -> str:
         nxt = order[order.index(name) + 1]
         parts.append(f"[{titles[nxt]} →]({nxt})")
     colab = (
-        f"https://colab.research.google.com/github/{repository_path()}/blob/main/notebooks/{name}"
+        f"https://colab.research.google.com/github/{repository_path()}/blob/{release_tag()}"
+        f"/notebooks/{name}"
     )
     parts.append(f"[![Open In Colab]({COLAB_BADGE})]({colab})")
     return " · ".join(parts)

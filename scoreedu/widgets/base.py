@@ -18,6 +18,7 @@ from matplotlib.figure import Figure
 
 from scoreedu import validate
 from scoreedu.plot import use_style
+from scoreedu.widgets.compat import widget_view_bundle
 
 
 def in_range(value, low: float, high: float, name: str) -> float:
@@ -157,7 +158,7 @@ class Explorer:
         return f"<{type(self).__name__} ({self.title}): {settings}>"
 
     def _repr_mimebundle_(self, include=None, exclude=None):
-        bundle = self.widget._repr_mimebundle_(include=include, exclude=exclude) or {}
+        bundle = widget_view_bundle(self.widget, include, exclude)
         bundle["text/plain"] = repr(self)
         bundle["image/png"] = base64.b64encode(self.png()).decode("ascii")
         return bundle

@@ -76,9 +76,14 @@ def test_seconds_per_step_sees_a_slower_loss():
         time.sleep(0.003)
         return frozen(model, x)
 
-    quick = seconds_per_step(Contender(frozen), make_model, DATA, n_steps=5, repeats=2, warmup=2)
-    slower = seconds_per_step(Contender(slow), make_model, DATA, n_steps=5, repeats=2, warmup=2)
+    options = dict(n_steps=5, repeats=2, warmup=2)
+    quick = seconds_per_step(Contender(frozen), make_model, DATA, **options)
+    slower = seconds_per_step(Contender(slow), make_model, DATA, **options)
     assert slower >= 0.003 and slower > quick
+    # the thread's CPU clock does not count a sleep (nor time taken by other programs)
+    assert seconds_per_step(Contender(slow), make_model, DATA, clock="cpu", **options) < 0.003
+    with pytest.raises(ValueError, match="clock"):
+        seconds_per_step(Contender(frozen), make_model, DATA, clock="gpu", **options)
 
 
 def test_separated_and_summary():

@@ -87,10 +87,15 @@ def gradient_spread(
 
 
 def log_log_slope(xs, ys) -> float:
-    """Least-squares slope of log y against log x: y ∝ x^slope."""
+    """Least-squares slope of log y against log x: y ∝ x^slope. xs, ys: positive numbers."""
+    xs, ys = [float(v) for v in xs], [float(v) for v in ys]
+    if len(xs) != len(ys) or len(xs) < 2:
+        raise ValueError(
+            f"xs and ys need the same length, at least two points; got {len(xs)}, {len(ys)}"
+        )
+    if min(xs) <= 0 or min(ys) <= 0 or not all(map(math.isfinite, xs + ys)):
+        raise ValueError("xs and ys must be finite numbers > 0 (their logs are taken)")
     lx = torch.tensor([math.log(v) for v in xs], dtype=torch.float64)
     ly = torch.tensor([math.log(v) for v in ys], dtype=torch.float64)
-    if lx.numel() < 2:
-        raise ValueError("xs and ys need at least two points")
     lx, ly = lx - lx.mean(), ly - ly.mean()
     return ((lx * ly).sum() / (lx**2).sum()).item()

@@ -63,6 +63,10 @@ def test_log_log_slope_of_a_power_law():
     assert log_log_slope(xs, [3 * v**-1.5 for v in xs]) == pytest.approx(-1.5)
     with pytest.raises(ValueError, match="two points"):
         log_log_slope([1.0], [1.0])
+    with pytest.raises(ValueError, match="same length"):
+        log_log_slope([1.0, 2.0], [1.0])
+    with pytest.raises(ValueError, match="> 0"):
+        log_log_slope([1.0, 2.0], [1.0, 0.0])
 
 
 def test_bad_input_is_named():

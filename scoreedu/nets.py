@@ -118,10 +118,12 @@ class ScoreMLP(nn.Module):
 
 
 class NoiseConditionalScoreMLP(nn.Module):
-    """s_θ(x, σ): one network for every noise level, as in Song & Ermon (2019).
+    """s_θ(x, σ): one network for every noise level, the idea of Song & Ermon (2019).
 
     An MLP on [x, log σ] whose output is divided by σ, so its scale follows the true score of
-    the noised data, which grows like 1/σ. x: (N, D); sigma: a float or (N,). Returns (N, D).
+    the noised data, which grows like 1/σ. Dividing the output by σ comes from Song & Ermon
+    (2020, NCSNv2), not the 2019 paper (which conditioned on σ by normalisation layers); the
+    log σ input is this package's choice. x: (N, D); sigma: a float or (N,). Returns (N, D).
     """
 
     def __init__(

@@ -75,6 +75,7 @@ def annealed_langevin(
 
     score: (x (N, D), sigma float) -> (N, D). sigmas: decreasing noise levels.
     For each σ_i, n_steps_each steps of x ← x + α_i s(x, σ_i) + √(2α_i) z, α_i = ε σ_i²/σ_L².
+    The paper's Algorithm 1 writes the step x + (α_i/2) s + √α_i z: its α_i and ε are twice these.
     Returns x, (N, D); with return_path=True also every state, (L·n_steps_each + 1, N, D).
     """
     validate.callable_(score, "score")

@@ -3,15 +3,20 @@
 1. the constant gap between denoising and explicit score matching, for Gaussian data;
 2. how many random projections quarter the spread of the sliced estimate;
 3. the first step of annealed Langevin, α_1 = ε σ_1²/σ_L²;
-4. the mode weight plain Langevin gives the heavy mode when the chains start uniformly.
+4. the mode weight plain Langevin gives the heavy mode when the chains start uniformly;
+5. code: the denoising loss ½ mean‖s(x + σz) + z/σ‖², run on cases the learner has not seen.
 """
 
-from scoreedu.exercises.feedback import NOT_ATTEMPTED, Feedback, check_number
+import torch
 
-# Exercise 1: data N(0, I) in D = 2 dimensions, noised with σ = 0.5.
-GAP_DIM, GAP_SIGMA = 2, 0.5
-# Exercise 3: the chapter's ladder and step.
-EPSILON, SIGMA_FIRST, SIGMA_LAST = 0.002, 3.0, 0.1
+from scoreedu.exercises.feedback import NOT_ATTEMPTED, Feedback, check_function, check_number
+
+# Exercise 1: data N(0, I) in D = 3 dimensions, noised with σ = 0.5.
+GAP_DIM, GAP_SIGMA = 3, 0.5
+# Exercise 3: the ladder and step of the chapter's section 5 (σ from 4 down to 0.1, ε = 0.002).
+EPSILON, SIGMA_FIRST, SIGMA_LAST = 0.002, 4.0, 0.1
+# Exercise 4: a share is right within this window around the half the chains start on.
+PLAIN_WINDOW = 0.05
 
 
 def _number(answer, name):
@@ -30,7 +35,7 @@ def denoising_gap(dim: int = GAP_DIM, sigma: float = GAP_SIGMA) -> float:
 
 
 def check_denoising_gap(answer) -> Feedback:
-    """Exercise 1: DSM − explicit-on-p_σ for data N(0, I), D = 2, σ = 0.5."""
+    """Exercise 1: DSM − explicit-on-p_σ for data N(0, I), D = 3, σ = 0.5 (3 digits)."""
     value, early = _number(answer, "the gap C")
     if early is not None:
         return early
@@ -70,7 +75,7 @@ def annealed_first_step() -> float:
 
 
 def check_annealed_step(answer) -> Feedback:
-    """Exercise 3: annealed Langevin's step at the first level, ε = 0.002, σ_1 = 3, σ_L = 0.1."""
+    """Exercise 3: annealed Langevin's step at the first level, ε = 0.002, σ_1 = 4, σ_L = 0.1."""
     value, early = _number(answer, "the step α_1")
     if early is not None:
         return early
@@ -96,7 +101,8 @@ def check_plain_weight(answer) -> Feedback:
             "0.8 is the true weight, what a perfect sampler would give. Can a chain cross "
             "the empty gap between the modes in 1,000 small steps?",
         )
-    if abs(value - 0.5) <= 0.05:
+    # the window is symmetric up to rounding: 0.45 and 0.55 are both within it
+    if abs(value - 0.5) <= PLAIN_WINDOW + 1e-9:
         return Feedback(
             True,
             f"about {value:g}: each chain stays in the mode whose side it started on, and half "
@@ -106,3 +112,62 @@ def check_plain_weight(answer) -> Feedback:
         False,
         f"{value:g} is off. Where do the chains start, and which mode does each one reach?",
     )
+
+
+def _reference_loss(score, x, z, sigma):
+    return 0.5 * ((score(x + sigma * z) + z / sigma) ** 2).sum(1).mean()
+
+
+# The usual slips, each as the code it produces.
+DENOISING_SLIPS = (
+    (
+        lambda score, x, z, sigma: 0.5 * ((score(x + sigma * z) - z / sigma) ** 2).sum(1).mean(),
+        "the sign of the target: the noising kernel's score is −(x̃ − x)/σ² = −z/σ, so the "
+        "residual is s(x̃) + z/σ.",
+    ),
+    (
+        lambda score, x, z, sigma: 0.5 * ((score(x + sigma * z) + z / sigma**2) ** 2).sum(1).mean(),
+        "z/σ², not z/σ: x̃ − x = σz, so −(x̃ − x)/σ² = −z/σ.",
+    ),
+    (
+        lambda score, x, z, sigma: ((score(x + sigma * z) + z / sigma) ** 2).sum(1).mean(),
+        "twice the answer: the loss carries a ½.",
+    ),
+    (
+        lambda score, x, z, sigma: 0.5 * ((score(x) + z / sigma) ** 2).sum(1).mean(),
+        "the score is evaluated at the clean x; evaluate it at the noised x̃ = x + σz.",
+    ),
+    (
+        lambda score, x, z, sigma: 0.5 * ((score(x + sigma * z) + z / sigma) ** 2).sum(),
+        "a sum over the batch: take the mean over rows (the sum over coordinates stays).",
+    ),
+    (
+        lambda score, x, z, sigma: 0.5 * ((score(x + sigma * z) + z / sigma) ** 2).mean(),
+        "a mean over coordinates too: ‖·‖² sums the D coordinates; only the rows are averaged.",
+    ),
+)
+
+
+def _denoising_cases():
+    """Unseen cases: (score, x, z, σ) with scores of different shapes, σ ≠ 1 so σ and σ² differ."""
+    g = torch.Generator().manual_seed(5)
+    matrix = torch.randn(3, 3, generator=g, dtype=torch.float64)
+    scores = (
+        lambda y: -y,  # the score of N(0, I)
+        lambda y: -(y - 1.0) / 0.25,  # N(1, 0.25 I)
+        lambda y: torch.tanh(y @ matrix),  # a field that is no score
+    )
+    cases = []
+    for score, (n, d), sigma in zip(scores, ((5, 2), (7, 1), (4, 3)), (0.3, 1.7, 0.6)):
+        x = torch.randn(n, d, generator=g, dtype=torch.float64)
+        z = torch.randn(n, d, generator=g, dtype=torch.float64)
+        cases.append(((score, x, z, sigma), _reference_loss(score, x, z, sigma)))
+    return cases
+
+
+def check_denoising_loss(function) -> Feedback:
+    """Exercise 5: function(score, x, z, sigma) -> ½ mean over rows of ‖s(x + σz) + z/σ‖².
+
+    score: (N, D) -> (N, D). x, z: (N, D) tensors. sigma: a float. Returns a 0-dim tensor.
+    """
+    return check_function(function, _denoising_cases(), "denoising_loss", DENOISING_SLIPS)

@@ -5,7 +5,7 @@
     python benchmarks/explorer_redraw.py --moves 10 --strict      # exit 1 if a ratio > 1/3
 
 For every explorer in scoreedu.widgets.EXPLORERS, each control is moved across its range as a
-drag would move it (a slider through `moves` evenly spaced values, a toggle through each option),
+drag would move it (a slider through `moves` evenly spaced values, a toggle to each option once),
 and each move is timed from setting `.value` to the new frame being ready: recompute, redraw and
 encode, as the browser waits for it. The yardstick is measured in the same run: one full render
 (`savefig` to PNG) of a bare two-panel figure (a 200×200 image with a 25×25 quiver, and a line
@@ -37,12 +37,11 @@ GOAL_RATIO = 1 / 3
 
 
 def positions(control, moves: int) -> list:
-    """The values to move a control through: each option, or `moves` points across its range."""
+    """The values to move a control through: each option once (a click each), or `moves` points
+    across its range (a drag)."""
     options = getattr(control, "options", None)
     if options:
-        values = [o[1] if isinstance(o, tuple) else o for o in options]
-        # cycle through the options until there are enough moves to time
-        return [values[i % len(values)] for i in range(max(moves, len(values)))]
+        return [o[1] if isinstance(o, tuple) else o for o in options]
     if hasattr(control, "min") and hasattr(control, "max"):
         grid = np.linspace(control.min, control.max, moves)
         if isinstance(control.value, int) and not isinstance(control.value, bool):

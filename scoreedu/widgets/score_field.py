@@ -33,6 +33,8 @@ N_LINE = 200
 # so lengths compare across settings; longer arrows are shortened to MAX_SPACINGS spacings.
 REFERENCE = 4.0
 MAX_SPACINGS = 1.6
+# The line panel's limits stay put while each curve's peak lies in this share of its axis.
+LINE_WINDOW = (0.3, 0.85)
 
 
 def _pair(value, name: str):
@@ -284,21 +286,24 @@ class ScoreFieldExplorer(Explorer):
         )
 
     def _draw_line_panel(self, state):
-        """The score along the line (left axis) and p_T on it (right axis); steady limits, so
-        that the axes are redrawn only when a curve outgrows them or shrinks below 40 %."""
-        t, score = state["t"], state["score_along"]
+        """The score along the line (left axis) and p_T on it (right axis), on steady limits:
+        the axes are redrawn only when a curve outgrows its axis or shrinks below 30 % of it,
+        and then all three limits are recentred at once, so that their redraws coincide."""
+        t, score, along = state["t"], state["score_along"], state["density_along"]
         self.score_line.set_data(t, score)
+        self.density_line.set_data(t, along)
         for mark, where in zip(self.centre_marks, state["centre_t"]):
             mark.set_xdata([where, where])
+        peaks = [max(float(score.max()), 1e-3), max(-float(score.min()), 1e-3), float(along.max())]
         low, high = self.ax_line.get_ylim()
-        first = self.frame_count == 0
-        high = steady_top(None if first else high, max(float(score.max()), 1e-3))
-        low = -steady_top(None if first else -low, max(-float(score.min()), 1e-3))
-        self.ax_line.set_ylim(low, high)
-        along = state["density_along"]
-        top = None if first else self.ax_density.get_ylim()[1]
-        self.ax_density.set_ylim(0.0, steady_top(top, float(along.max())))
-        self.density_line.set_data(t, along)
+        tops = [high, -low, self.ax_density.get_ylim()[1]]
+        if self.frame_count == 0 or any(
+            steady_top(top, peak, LINE_WINDOW[0], LINE_WINDOW[1]) != top
+            for top, peak in zip(tops, peaks)
+        ):
+            tops = [steady_top(None, peak, *LINE_WINDOW) for peak in peaks]
+        self.ax_line.set_ylim(-tops[1], tops[0])
+        self.ax_density.set_ylim(0.0, tops[2])
 
     @staticmethod
     def _linewidths(speed, lengths):

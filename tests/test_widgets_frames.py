@@ -152,3 +152,39 @@ def test_python_sets_update_state_and_picture_before_returning():
     ex.controls["temperature"].value = 2.0
     assert frames.jpeg_comment(ex.image.value)["values"]["temperature"] == 2.0
     assert ex.image.value != picture and ex.state["energy"].max() > 0
+
+
+def test_pixel_image_draws_what_imshow_draws():
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
+    data = np.random.default_rng(0).random((40, 50))
+    pictures = []
+    for fast in (True, False):
+        figure = Figure(figsize=(4, 3), dpi=160)
+        FigureCanvasAgg(figure)
+        ax = figure.add_axes((0.1, 0.1, 0.8, 0.8))
+        if fast:
+            frames.pixel_image(ax, data, (-4, 4, -3, 3))
+        else:
+            ax.imshow(data, origin="lower", extent=(-4, 4, -3, 3), interpolation="nearest")
+            ax.set_aspect("auto")
+        figure.canvas.draw()
+        pictures.append(np.array(figure.canvas.buffer_rgba()))
+    assert share_differing(*pictures, levels=0) == 0.0
+    # the rival, upside down (origin "upper"), differs: the comparison can tell
+    assert share_differing(pictures[0], pictures[0][::-1], levels=0) > 0.1
+
+
+def test_arrow_polygons_run_from_tail_to_tip_and_vanish_for_a_zero_vector():
+    from scoreedu.widgets.arrows import HEAD_LENGTH, arrow_polygons
+
+    tails = np.array([[10.0, 10.0], [50.0, 50.0], [0.0, 0.0]])
+    tips = np.array([[110.0, 10.0], [50.0, 80.0], [0.0, 0.0]])
+    polygons = arrow_polygons(tails, tips, width=2.0)
+    assert polygons.shape == (3, 8, 2)
+    np.testing.assert_allclose(polygons[:, 3], tips)  # the tip
+    np.testing.assert_allclose(polygons[:2, [0, 6]].mean(1), tails[:2])  # the tail's middle
+    assert np.ptp(polygons[0, :, 1]) == pytest.approx(3.0 * 2.0)  # the head: 3 widths wide
+    assert polygons[0, 2, 0] == pytest.approx(110.0 - HEAD_LENGTH * 2.0)  # 4.5 widths long
+    np.testing.assert_allclose(polygons[2], 0.0)  # a zero vector draws nothing

@@ -18,6 +18,8 @@ import json
 from contextlib import contextmanager
 
 import numpy as np
+from matplotlib.collections import QuadMesh
+from matplotlib.image import AxesImage
 from PIL import Image
 
 JPEG_QUALITY = 90
@@ -26,11 +28,14 @@ JPEG_QUALITY = 90
 def data_artists(ax) -> list:
     """The artists of one axes drawn on every frame, in the order a full render draws them.
 
-    Data (lines, collections, images, patches, texts), then the spines, which a full render draws
-    above the data (zorder 2.5) and which must not be drawn twice.
+    Data (lines, collections, images, patches, texts), then, over an image or a colour bar, the
+    spines, which a full render draws above the data (zorder 2.5): the image would cover half
+    of their width. Lines only touch them where a curve leaves the axes, so elsewhere the
+    spines stay in the static layer.
     """
     artists = [*ax.images, *ax.collections, *ax.lines, *ax.patches, *ax.texts, *ax.artists]
-    artists += ax.spines.values()
+    if ax.images or any(isinstance(c, QuadMesh) for c in ax.collections):
+        artists += ax.spines.values()
     return sorted(artists, key=lambda artist: artist.get_zorder())
 
 
@@ -49,8 +54,9 @@ def static_signature(figure) -> tuple:
                 ax.get_ylim(),
                 ax.get_xscale(),
                 ax.get_yscale(),
-                tuple(ax.xaxis.get_majorticklocs()),
-                tuple(ax.yaxis.get_majorticklocs()),
+                # the ticks follow from the limits, unless a locator or formatter is replaced
+                tuple(map(id, (ax.xaxis.get_major_locator(), ax.yaxis.get_major_locator()))),
+                tuple(map(id, (ax.xaxis.get_major_formatter(), ax.yaxis.get_major_formatter()))),
                 tuple(text.get_text() for text in (ax.title, ax._left_title, ax._right_title)),
                 ax.xaxis.label.get_text(),
                 ax.yaxis.label.get_text(),
@@ -109,7 +115,9 @@ class Blitter:
         for ax, artists in sorted(layers, key=lambda layer: layer[0].get_zorder()):
             if ax.get_visible():
                 for artist in artists:
-                    artist.draw(renderer)
+                    # skip hidden ones here: a hidden quiver still lays out its arrows in draw()
+                    if artist.get_visible():
+                        artist.draw(renderer)
         return np.asarray(canvas.buffer_rgba())
 
 
@@ -120,7 +128,8 @@ def encode_jpeg(rgba: np.ndarray, comment: dict | None = None) -> bytes:
     frame it is looking at from the bytes alone.
     """
     height, width = rgba.shape[:2]
-    image = Image.frombuffer("RGBA", (width, height), rgba, "raw", "RGBA", 0, 1).convert("RGB")
+    # RGBX reads the RGBA buffer in place (the alpha byte is padding): no conversion copy
+    image = Image.frombuffer("RGBX", (width, height), rgba, "raw", "RGBX", 0, 1)
     buffer = io.BytesIO()
     extra = {} if comment is None else {"comment": json.dumps(comment, sort_keys=True)}
     image.save(buffer, format="JPEG", quality=JPEG_QUALITY, **extra)
@@ -166,3 +175,38 @@ def number_row(ax, y: float, labels, fontsize: float = 8, room: str = "00000.0")
         x += np.ptp(to_figure.transform(spacer.get_window_extent(renderer))[:, 0])
         spacer.remove()
     return numbers
+
+
+class PixelImage(AxesImage):
+    """An image that fills its axes, copied into Agg's pixel buffer by nearest-pixel indexing.
+
+    matplotlib's own image path resamples the data, normalises and colour-maps at the output
+    resolution and blends the result: about 7 ms a frame for a 128 × 128 image drawn 430 px wide
+    at 2× here; a NumPy copy of the colour-mapped data is about 1 ms. For an image whose extent
+    is its axes' limits, origin "lower", shown without smoothing (interpolation "nearest") and
+    opaque. Renderers without a pixel buffer (PDF, SVG) get the ordinary path.
+    """
+
+    def draw(self, renderer):
+        if not self.get_visible() or not hasattr(renderer, "buffer_rgba"):
+            return super().draw(renderer)
+        pixels = np.asarray(renderer.buffer_rgba())
+        box = self.axes.bbox
+        height = pixels.shape[0]
+        left, right = round(box.x0), round(box.x1)
+        top, bottom = height - round(box.y1), height - round(box.y0)  # buffer rows run downwards
+        data = self.to_rgba(self.get_array(), bytes=True)
+        rows = ((np.arange(bottom - top)[::-1] + 0.5) * data.shape[0] / (bottom - top)).astype(int)
+        cols = ((np.arange(right - left) + 0.5) * data.shape[1] / (right - left)).astype(int)
+        pixels[top:bottom, left:right] = data[rows[:, None], cols[None, :]]
+        self.stale = False
+
+
+def pixel_image(ax, density, extent, cmap="viridis") -> PixelImage:
+    """Add a PixelImage of density (n_y, n_x) over extent (x0, x1, y0, y1) = ax's limits."""
+    image = PixelImage(ax, cmap=cmap, origin="lower", extent=extent, interpolation="nearest")
+    image.set_data(density)
+    ax.add_image(image)
+    ax.set_xlim(*extent[:2])
+    ax.set_ylim(*extent[2:])
+    return image

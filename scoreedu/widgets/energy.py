@@ -18,7 +18,7 @@ from scoreedu import validate
 from scoreedu.energies import DoubleWell, Tempered
 from scoreedu.partition import log_partition_grid
 from scoreedu.widgets.base import Explorer, float_slider
-from scoreedu.widgets.frames import steady_top
+from scoreedu.widgets.frames import keep_static, steady_top
 
 VIEW = (-3.5, 3.5)  # what the panels show
 # What log Z integrates over: beyond it exp(-f/T) < 1e-38 for every slider setting, while Z > 0.1,
@@ -70,7 +70,7 @@ class EnergyExplorer(Explorer):
         unnormalised.set_yscale("log")
         unnormalised.set_ylim(*UNNORMALISED_RANGE)
         unnormalised.set_yticks([1e-10, 1e0, 1e10, 1e20])
-        unnormalised.axhline(1.0, color="grey", linewidth=0.6, ls=":")
+        keep_static(unnormalised.axhline(1.0, color="grey", linewidth=0.6, ls=":"))
         self.fills = []
         left_patch = Patch(color="C2", alpha=0.55)
         self.axes[2].legend(

@@ -34,9 +34,20 @@ def data_artists(ax) -> list:
     spines stay in the static layer.
     """
     artists = [*ax.images, *ax.collections, *ax.lines, *ax.patches, *ax.texts, *ax.artists]
-    if ax.images or any(isinstance(c, QuadMesh) for c in ax.collections):
+    artists = [artist for artist in artists if not getattr(artist, STATIC, False)]
+    if any(isinstance(artist, (AxesImage, QuadMesh)) for artist in artists):
         artists += ax.spines.values()
     return sorted(artists, key=lambda artist: artist.get_zorder())
+
+
+STATIC = "_scoreedu_static"
+
+
+def keep_static(*artists) -> None:
+    """Draw these artists (reference lines, a colour bar's gradient, fixed bars) with the static
+    layer, once, instead of on every frame: for data artists that never change."""
+    for artist in artists:
+        setattr(artist, STATIC, True)
 
 
 def _legend_texts(legend) -> tuple:

@@ -18,6 +18,7 @@ from scoreedu.distributions import GaussianMixture
 from scoreedu.plot import draw_density, grid
 from scoreedu.sampling import annealed_langevin, geometric_sigmas, langevin, mode_weights
 from scoreedu.widgets.base import Explorer
+from scoreedu.widgets.frames import keep_static
 
 BOUNDS = ((-4.0, 4.0), (-4.0, 4.0))
 # Log-spaced choices; the largest keeps α L < 2 (stable) at every level for σ_L = 0.1.
@@ -129,6 +130,7 @@ class SamplerExplorer(Explorer):
         self.density_image.set_clim(0.0, 1.0)
         colorbar = figure.colorbar(self.density_image, ax=self.ax, ticks=[0, 0.5, 1], pad=0.02)
         colorbar.set_label("p_σ(x) / max p_σ at the last level", fontsize=9)
+        keep_static(*colorbar.ax.collections)  # a fixed scale: its gradient never changes
         self.scatter = self.ax.scatter([], [], s=6, color="white", edgecolor="black", lw=0.3)
         self.ax.set_xlim(*BOUNDS[0])
         self.ax.set_ylim(*BOUNDS[1])
@@ -144,7 +146,9 @@ class SamplerExplorer(Explorer):
         k = self.mixture.n_components
         where = np.arange(k)
         true = self.mixture.weights.numpy()
-        self.bar_ax.bar(where - 0.2, true, width=0.4, label="true weight", color="tab:gray")
+        keep_static(
+            *self.bar_ax.bar(where - 0.2, true, width=0.4, label="true weight", color="tab:gray")
+        )
         self.bars = self.bar_ax.bar(where + 0.2, np.zeros(k), width=0.4, label="samples")
         self.bar_ax.set_xticks(where, [f"mode {i + 1}" for i in range(k)])
         self.bar_ax.set_ylim(0, 1.25)  # room for the legend above a share of 1

@@ -16,12 +16,12 @@ from scoreedu import plot
 from scoreedu.distributions import GaussianMixture
 from scoreedu.widgets.arrows import Arrows
 from scoreedu.widgets.base import Explorer, float_slider, one_of
-from scoreedu.widgets.frames import number_row, pixel_image, steady_top
+from scoreedu.widgets.frames import keep_static, number_row, pixel_image, steady_top
 
 BOUNDS = ((-4.0, 4.0), (-4.0, 4.0))
-# The image: fine enough to show unsmoothed (nearest pixel), since smoothing it while drawing
-# (bilinear) costs more per frame than computing the density on a grid four times as large.
-N_DENSITY = 128
+# The image: fine enough to show unsmoothed (nearest pixel, 4.5 pixels a cell at 2x), since
+# smoothing it while drawing (bilinear) costs more per frame than a grid twice as fine.
+N_DENSITY = 96
 N_FIELD = 17  # the arrows: a coarse grid keeps them readable
 # Streamlines start from an 8 x 8 grid of seeds and run STREAM_STEPS steps of STREAM_STEP each
 # way: traced all at once (plot.trace_streamlines), since matplotlib's streamplot costs ~100 ms.
@@ -105,6 +105,7 @@ class ScoreFieldExplorer(Explorer):
         self.density_image.set_clim(0.0, 1.0)
         colorbar = fig.colorbar(self.density_image, cax=colorbar_ax, ticks=[0, 0.5, 1])
         colorbar.set_label("p_T(x) / max p_T", fontsize=9)
+        keep_static(*colorbar_ax.collections)  # a fixed scale: its gradient never changes
         # One path for all the arrows: a quiver costs a third of a frame (widgets/arrows.py).
         field_x, field_y = np.meshgrid(*[np.linspace(*BOUNDS[0], N_FIELD)] * 2)
         self.quiver = Arrows(self.ax, field_x, field_y, width=0.004)
@@ -140,7 +141,7 @@ class ScoreFieldExplorer(Explorer):
         )
         ax = self.ax_line
         (self.score_line,) = ax.plot([], [], color="C0", label="score along the line, s·e")
-        ax.axhline(0.0, color="grey", linewidth=0.6)
+        keep_static(ax.axhline(0.0, color="grey", linewidth=0.6))
         ax.set_xlabel("t: distance from c along e")
         ax.set_ylabel("score component s·e", color="C0")
         ax.set_title("along the line x = c + t e", fontsize=10)

@@ -188,3 +188,23 @@ def test_arrow_polygons_run_from_tail_to_tip_and_vanish_for_a_zero_vector():
     assert np.ptp(polygons[0, :, 1]) == pytest.approx(3.0 * 2.0)  # the head: 3 widths wide
     assert polygons[0, 2, 0] == pytest.approx(110.0 - HEAD_LENGTH * 2.0)  # 4.5 widths long
     np.testing.assert_allclose(polygons[2], 0.0)  # a zero vector draws nothing
+
+
+def test_plain_text_draws_what_text_draws():
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
+    pictures = []
+    for plain in (True, False):
+        figure = Figure(figsize=(3, 1), dpi=160)
+        FigureCanvasAgg(figure)
+        ax = figure.add_axes((0.2, 0.2, 0.6, 0.6))
+        where = {"transform": figure.transFigure, "fontsize": 8, "va": "baseline"}
+        if plain:
+            ax.add_artist(frames.PlainText(0.05, 0.1, "max p_T 0.178", clip_on=False, **where))
+        else:
+            ax.text(0.05, 0.1, "max p_T 0.178", **where)
+        figure.canvas.draw()
+        pictures.append(np.array(figure.canvas.buffer_rgba()))
+    assert share_differing(*pictures, levels=0) == 0.0
+    assert (pictures[0][..., 0] < 128).sum() > 100  # and it did draw something

@@ -18,7 +18,7 @@ from scoreedu import validate
 from scoreedu.energies import DoubleWell, Tempered
 from scoreedu.partition import log_partition_grid
 from scoreedu.widgets.base import Explorer, float_slider
-from scoreedu.widgets.frames import keep_static, steady_top
+from scoreedu.widgets.frames import keep_static, number_row, steady_top
 
 VIEW = (-3.5, 3.5)  # what the panels show
 # What log Z integrates over: beyond it exp(-f/T) < 1e-38 for every slider setting, while Z > 0.1,
@@ -77,9 +77,15 @@ class EnergyExplorer(Explorer):
             [self.lines[2], left_patch], ["p(x)", "mass P(x < 0)"], loc="upper right", fontsize=8
         )
         # The numbers, drawn with the data on every frame, below the legend.
-        self.numbers = self.axes[2].text(
-            0.97, 0.68, "", transform=self.axes[2].transAxes, ha="right", va="top", fontsize=8
-        )
+        box = self.axes[2].get_position()
+        self.numbers = [
+            *number_row(
+                self.axes[2], box.y0 + 0.665 * box.height, ["log Z ="], x=box.x0 + 0.5 * box.width
+            ),
+            *number_row(
+                self.axes[2], box.y0 + 0.585 * box.height, ["P(x < 0) ="], x=box.x0 + 0.5 * box.width
+            ),
+        ]
 
     def compute(self, height, center, tilt, temperature):
         energy = Tempered(DoubleWell(1, height, center, tilt), temperature)
@@ -118,7 +124,8 @@ class EnergyExplorer(Explorer):
             ax.fill_between(x[split - 1 :], density[split - 1 :], color="C2", alpha=0.2, lw=0),
         ]
         log_z, left_mass = float(state["log_z"]), float(state["left_mass"])
-        self.numbers.set_text(f"log Z = {log_z:.3f}\nP(x < 0) = {left_mass:.3f}")
+        self.numbers[0].set_text(f"{log_z:.3f}")
+        self.numbers[1].set_text(f"{left_mass:.3f}")
         self.readout.value = (
             f"<b>log Z = {log_z:.4f}</b> (Z = {np.exp(log_z):.4g}); P(x &lt; 0) = {left_mass:.3f}"
         )

@@ -166,18 +166,20 @@ def steady_top(current: float | None, peak: float, low: float = 0.4, high: float
     return float(f"{peak / (0.5 * (low + high)):.2g}")
 
 
-def number_row(ax, y: float, labels, fontsize: float = 8, room: str = "00000.0") -> list:
+def number_row(
+    ax, y: float, labels, fontsize: float = 8, room: str = "00000.0", x: float = 0.01
+) -> list:
     """A readout row in the picture: static labels, each followed by a number drawn per frame.
 
     Agg rasterises text glyph by glyph (about 0.08 ms a glyph at 2× here), so the labels are
     figure texts, cached with the static layer, and only the numbers (texts of ax, which the
-    data layer draws) cost each frame. y is in figure coordinates; the row starts at the left
-    edge. Returns the number texts (PlainText, in ax.artists), empty: set_text() them in draw().
+    data layer draws) cost each frame. x, y: where the row starts, in figure coordinates.
+    Returns the number texts (PlainText, in ax.artists), empty: set_text() them in draw().
     """
     figure = ax.figure
     renderer = figure.canvas.get_renderer()
     to_figure = figure.transFigure.inverted()
-    x, numbers = 0.01, []
+    numbers = []
     style = {"fontsize": fontsize, "va": "baseline"}
     for label in labels:
         text = figure.text(x, y, f"{label} ", **style)

@@ -83,7 +83,10 @@ class EnergyExplorer(Explorer):
                 self.axes[2], box.y0 + 0.665 * box.height, ["log Z ="], x=box.x0 + 0.5 * box.width
             ),
             *number_row(
-                self.axes[2], box.y0 + 0.585 * box.height, ["P(x < 0) ="], x=box.x0 + 0.5 * box.width
+                self.axes[2],
+                box.y0 + 0.585 * box.height,
+                ["P(x < 0) ="],
+                x=box.x0 + 0.5 * box.width,
             ),
         ]
 

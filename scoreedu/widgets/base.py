@@ -87,7 +87,10 @@ class Explorer:
     draw(state) updates artists in place; a frame then redraws every line, collection, image,
     patch and text inside the axes, and redraws the axes themselves (ticks, labels, titles) only
     when their limits, ticks or titles changed (frames.Blitter): keep those fixed across frames
-    where the picture allows, so that a move costs only its data.
+    where the picture allows, so that a move costs only its data. Helpers in frames.py:
+    steady_top (axis limits that rarely move), keep_static (artists that never change),
+    number_row (numbers in the picture after cached labels), pixel_image (an image that fills
+    its axes, copied into the pixels); widgets/arrows.py draws a quiver's arrows as one path.
     """
 
     title = "explorer"

@@ -1,10 +1,10 @@
 """The series in a real browser: JupyterLab and Voilà, driven by headless Chromium.
 
 What a learner does, checked end to end: open a notebook, run it, see the explorer, move a slider
-with the keyboard, and see the picture change. Each test serves a COPY of notebooks/ from a
-temporary folder (JupyterLab autosaves what it runs), on 127.0.0.1 at a free port, and stops its
-server by the server's process id (its process group and every descendant, kernels included)
-however the test ends. Screenshots land in test-artifacts/.
+with the keyboard, and see the picture change; drag a slider and see the picture follow it. Each
+test serves a COPY of notebooks/ from a temporary folder (JupyterLab autosaves what it runs), on
+127.0.0.1 at a free port, and stops its server by the server's process id (its process group and
+every descendant, kernels included) however the test ends. Screenshots land in test-artifacts/.
 
 Chromium is Debian's (`apt-get install chromium`, /usr/bin/chromium); playwright only drives it
 and never downloads a browser. Outside CI the tests skip where no Chromium is found; with CI=true
@@ -232,21 +232,23 @@ def error_outputs(page) -> list[str]:
 def move_slider(page, explorer, shots: Path) -> None:
     """Press arrow keys on the explorer's first slider; assert that its picture changes.
 
-    The PNG (the img's src) must change, and so must the pixels on screen. The image must be shown
-    at its own pixel size (a stretched PNG looks blurry). Screenshots: shots-before/after.png.
+    The image (the img's src) must change, and so must the pixels on screen. The image must be
+    rendered at twice the size it is shown at (sharp on a screen with device pixel ratio 2),
+    and not stretched. Screenshots: shots-before/after.png.
     """
     from playwright.sync_api import expect
 
     image = explorer.locator("img").first
-    expect(image).to_have_attribute("src", re.compile(r"^(data:image/png|blob:)"))
+    expect(image).to_have_attribute("src", re.compile(r"^(data:image/(png|jpeg)|blob:)"))
     image.scroll_into_view_if_needed()
     sizes = image.evaluate(
         "img => [img.naturalWidth, img.naturalHeight,"
         " img.getBoundingClientRect().width, img.getBoundingClientRect().height]"
     )
     natural, shown = sizes[:2], sizes[2:]
-    assert all(abs(n - s) <= 1 for n, s in zip(natural, shown)), (
-        f"{shots.name}: a {natural[0]}×{natural[1]} PNG is shown at {shown[0]:.0f}×{shown[1]:.0f}"
+    assert all(abs(n - 2 * s) <= 2 for n, s in zip(natural, shown)), (
+        f"{shots.name}: a {natural[0]}×{natural[1]} image is shown at "
+        f"{shown[0]:.0f}×{shown[1]:.0f} (expected twice the shown size: device pixel ratio 2)"
     )
     before_src = image.get_attribute("src")
     before = image.screenshot(path=f"{shots}-before.png")
@@ -260,8 +262,85 @@ def move_slider(page, explorer, shots: Path) -> None:
     assert after != before, f"{shots.name}: the PNG changed but the picture on screen did not"
 
 
-def check_jupyterlab(page, notebooks: Path, name: str, tmp_path: Path) -> None:
-    """Open notebooks/name in JupyterLab, run all cells, move the first explorer's slider."""
+# In the page: record every frame the explorer's img shows (when, and the control values the
+# kernel wrote into the JPEG's comment segment) and every value the slider's handle takes.
+RECORD_FRAMES = """([img, handle]) => {
+    const log = {frames: [], values: []};
+    const comment = bytes => {  // the JPEG COM segment (0xFFFE) before the image data
+        for (let i = 2; i + 4 <= bytes.length && bytes[i] === 0xFF; ) {
+            const marker = bytes[i + 1], length = (bytes[i + 2] << 8) | bytes[i + 3];
+            const body = bytes.slice(i + 4, i + 2 + length);
+            if (marker === 0xFE) return new TextDecoder().decode(body);
+            if (marker === 0xDA) break;
+            i += 2 + length;
+        }
+        return null;
+    };
+    new MutationObserver(() => {
+        const frame = {t: performance.now(), tag: null};
+        log.frames.push(frame);
+        fetch(img.src).then(r => r.arrayBuffer())
+            .then(buffer => { frame.tag = comment(new Uint8Array(buffer)); })
+            .catch(error => { frame.tag = 'unreadable: ' + error; });
+    }).observe(img, {attributes: true, attributeFilter: ['src']});
+    new MutationObserver(() => log.values.push(
+        {t: performance.now(), value: parseFloat(handle.getAttribute('aria-valuenow'))}
+    )).observe(handle, {attributes: true, attributeFilter: ['aria-valuenow']});
+    window.scoreeduDrag = log;
+}"""
+
+
+def drag_slider(page, explorer, shots: Path, control: str, positions: int = 20) -> None:
+    """Drag the explorer's first slider across `positions` points in one second; assert that the
+    picture of the final value appears within 300 ms of the slider's last change and that every
+    frame shown is of a value the slider took on the way, in order (no stale frame after it).
+
+    `control` names the slider in the explorer's controls (the key of the frame's values).
+    """
+    image = explorer.locator("img").first
+    handle = explorer.locator(".widget-slider .noUi-handle").first
+    track = explorer.locator(".widget-slider .noUi-base").first
+    image.scroll_into_view_if_needed()
+    start_value = float(handle.get_attribute("aria-valuenow"))
+    page.evaluate(RECORD_FRAMES, [image.element_handle(), handle.element_handle()])
+    box, bar = handle.bounding_box(), track.bounding_box()
+    x, y = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
+    end = bar["x"] + 0.9 * bar["width"]  # a long way right of the start, inside the track
+    page.mouse.move(x, y)
+    page.mouse.down()
+    for i in range(1, positions + 1):
+        page.mouse.move(x + (end - x) * i / positions, y)
+        page.wait_for_timeout(1000 / positions)
+    page.mouse.up()
+    page.wait_for_timeout(2000)  # longer than any frame: every frame there is has arrived
+    log = page.evaluate("window.scoreeduDrag")
+    image.screenshot(path=f"{shots}-dragged.png")
+    values = [v["value"] for v in log["values"]]
+    assert len(set(values)) >= positions // 2, f"the drag moved the slider through {values}"
+    final, last_change = values[-1], log["values"][-1]["t"]
+    tags = [frame["tag"] for frame in log["frames"]]
+    assert tags and all(tag and tag.startswith("{") for tag in tags), f"unreadable frames: {tags}"
+    shown = [json.loads(tag)["values"][control] for tag in tags]
+    on_the_way = {start_value, *values}
+    assert all(any(abs(v - w) < 1e-9 for w in on_the_way) for v in shown), (
+        f"frames of values the slider never took: {shown} (slider: {values})"
+    )
+    assert shown == sorted(shown), f"a stale frame came after a newer one: {shown}"
+    assert abs(shown[-1] - final) < 1e-9, f"the last frame shows {shown[-1]}, the slider {final}"
+    first_final = next(f["t"] for f, v in zip(log["frames"], shown) if abs(v - final) < 1e-9)
+    latency = first_final - last_change
+    assert latency <= 300, (
+        f"the picture of the final value came {latency:.0f} ms after the slider's last change "
+        f"({len(shown)} frames for {len(values)} slider values: {shown})"
+    )
+    (shots.parent / f"{shots.name}-drag.json").write_text(
+        json.dumps({"latency_ms": latency, "frames": shown, "slider": values}, indent=1)
+    )
+
+
+def check_jupyterlab(page, notebooks: Path, name: str, tmp_path: Path, drag=None) -> None:
+    """Open notebooks/name in JupyterLab, run all cells, move the first explorer's slider; drag
+    it too when `drag` names it (the control's key in the explorer's controls)."""
     port = free_port()
     command = [
         str(BIN / "jupyter"), "lab", "--no-browser", "--allow-root", f"--port={port}",
@@ -296,6 +375,8 @@ def check_jupyterlab(page, notebooks: Path, name: str, tmp_path: Path) -> None:
         explorer = page.locator(".scoreedu-explorer").first
         explorer.wait_for()
         move_slider(page, explorer, ARTIFACTS / f"jupyterlab-{stem}")
+        if drag is not None:
+            drag_slider(page, explorer, ARTIFACTS / f"jupyterlab-{stem}", drag)
 
 
 def check_voila(page, notebooks: Path, name: str, expected: int, tmp_path: Path) -> None:
@@ -336,11 +417,11 @@ def check_voila(page, notebooks: Path, name: str, expected: int, tmp_path: Path)
 
 # Both tests together take about a minute (two minutes at most). The signal method raises inside
 # the test, so the finally blocks still stop the servers; the thread method would exit pytest.
-@pytest.mark.timeout(90, method="signal")
-def test_jupyterlab_runs_chapter_2_and_a_slider_redraws_the_score_field(
+@pytest.mark.timeout(120, method="signal")
+def test_jupyterlab_runs_chapter_2_and_the_score_field_follows_a_dragged_slider(
     page, served_notebooks, tmp_path
 ):
-    check_jupyterlab(page, served_notebooks, "02_the_score.ipynb", tmp_path)
+    check_jupyterlab(page, served_notebooks, "02_the_score.ipynb", tmp_path, drag="x1")
 
 
 @pytest.mark.timeout(60, method="signal")

@@ -18,22 +18,33 @@ def test_positions_cover_a_slider_and_every_option():
     ints = widgets.IntSlider(value=1, min=1, max=3)
     assert explorer_redraw.positions(ints, 6) == [1, 2, 3]
     toggle = widgets.ToggleButtons(options=["a", "b"], value="a")
-    assert set(explorer_redraw.positions(toggle, 4)) == {"a", "b"}
+    assert explorer_redraw.positions(toggle, 20) == ["a", "b"]  # a click each, not a drag
 
 
-def test_table_flags_a_median_over_the_goal():
+def test_table_gives_the_ratio_to_the_reference_and_flags_one_over_a_third():
+    # (wall ms, CPU ms, reference wall ms, reference CPU ms) per move
+    fast = [(20.0, 15.0, 100.0, 90.0), (30.0, 20.0, 100.0, 90.0)]
+    slow = [(50.0, 40.0, 100.0, 90.0), (60.0, 45.0, 100.0, 90.0)]
     results = [
-        ("fast", 10.0, [("x", [(20.0, 15.0), (30.0, 20.0)])]),
-        ("slow", 10.0, [("y", [(150.0, 90.0), (160.0, 95.0)]), ("z", [])]),
+        ("fast", 10.0, (1440, 576), [("x", fast)], 0.1),
+        ("slow", 10.0, (1440, 576), [("y", slow), ("z", [])], 0.5),
     ]
     lines = explorer_redraw.table(results).splitlines()
-    assert "OVER" not in lines[1] and lines[1].split()[:4] == ["fast", "x", "2", "25.0"]
-    assert lines[3].startswith("slow") and lines[3].endswith("OVER 100 ms")
+    assert lines[1].split()[:6] == ["fast", "x", "2", "25.0", "100.0", "0.25"]
+    assert "OVER" not in lines[1] and "OVER 1/3" in lines[3]
+    assert lines[5].startswith("slow") and "(all)" in lines[5] and "50%" in lines[5]
     assert explorer_redraw.over_goal(results) and not explorer_redraw.over_goal(results[:1])
+
+
+def test_reference_is_a_full_render_at_the_frame_size():
+    figure = explorer_redraw.reference_figure(720, 288)
+    assert tuple(figure.canvas.get_width_height()) == (720, 288)
+    wall, cpu = explorer_redraw.full_render_ms(figure)
+    assert wall > 0 and cpu >= 0
 
 
 @pytest.mark.slow
 def test_runs_on_one_explorer_with_few_moves(capsys):
-    assert explorer_redraw.main(["score_field_explorer", "--moves", "2"]) == 0
+    assert explorer_redraw.main(["energy_explorer", "--moves", "2"]) == 0
     out = capsys.readouterr().out
-    assert "score_field_explorer" in out and "temperature" in out and "(all)" in out
+    assert "energy_explorer" in out and "temperature" in out and "(all)" in out and "ratio" in out

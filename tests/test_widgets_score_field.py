@@ -39,13 +39,13 @@ def test_state_is_the_tempered_mixture():
     np.testing.assert_allclose(s["score_u"].ravel(), score[:, 0], rtol=1e-12, atol=1e-12)
     np.testing.assert_allclose(s["score_v"].ravel(), score[:, 1], rtol=1e-12, atol=1e-12)
     cell = (s["xs"][1] - s["xs"][0]) * (s["ys"][1] - s["ys"][0])
-    assert s["density"].sum() * cell == pytest.approx(1.0)
+    assert s["density"].sum() * cell == pytest.approx(1.0, rel=1e-5)  # float32: a picture
     # p_T ∝ p^(1/T): the log-ratio of the density between two grid points is Δ log p / T.
     xx, yy = np.meshgrid(s["xs"], s["ys"])
     pts = torch.as_tensor(np.stack([xx.ravel(), yy.ravel()], 1))
     log_p = mixture_of(ex).log_prob(pts).numpy() / 2.0
     ratio = np.log(s["density"].ravel()[100] / s["density"].ravel()[2000])
-    assert ratio == pytest.approx(log_p[100] - log_p[2000], rel=1e-9)
+    assert ratio == pytest.approx(log_p[100] - log_p[2000], rel=1e-5)
 
 
 def test_weight_slider_keeps_the_weights_summing_to_one():

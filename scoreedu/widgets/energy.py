@@ -1,27 +1,34 @@
 """The energy explorer of chapter 1: one energy, three views, and log Z live.
 
 Sliders set the double well f(x) = h ((x/c)² - 1)² + t x and the temperature T. The three
-panels show the energy f(x)/T (up to 20 above its minimum), the unnormalised density
-exp(-f(x)/T) (its scale is arbitrary: it swings over many orders of magnitude as T moves) and
-the normalised density p(x) = exp(-f(x)/T - log Z), whose area is always 1. log Z comes from
-log_partition_grid on a box wide enough that the tails it leaves out are below float64's
+panels show the energy f(x)/T (at least 20 above its minimum), the unnormalised density
+exp(-f(x)/T) on a log axis fixed for every setting (its scale is arbitrary: its peak swings
+over 22 orders of magnitude as the sliders move) and the normalised density
+p(x) = exp(-f(x)/T - log Z), whose area is always 1, with its mass left of 0 shaded. log Z comes
+from log_partition_grid on a box wide enough that the tails it leaves out are below float64's
 precision.
 """
 
 import numpy as np
 import torch
+from matplotlib.patches import Patch
 from matplotlib.ticker import MaxNLocator
 
 from scoreedu import validate
 from scoreedu.energies import DoubleWell, Tempered
 from scoreedu.partition import log_partition_grid
 from scoreedu.widgets.base import Explorer, float_slider
+from scoreedu.widgets.frames import keep_static, number_row, steady_top
 
 VIEW = (-3.5, 3.5)  # what the panels show
 # What log Z integrates over: beyond it exp(-f/T) < 1e-38 for every slider setting, while Z > 0.1,
 # so the tails it leaves out are far below float64's precision.
 BOX = (-10.0, 10.0)
 N_QUADRATURE = 2001
+# The unnormalised panel's fixed log axis: every slider setting's peak exp(-min f/T) lies in
+# [1, 5e22]; tails below 1e-10 leave the panel.
+UNNORMALISED_RANGE = (1e-10, 1e25)
+ENERGY_WINDOW = 25.0  # the energy panel shows [low, low + 25], low a multiple of 5 below min f/T
 
 
 class EnergyExplorer(Explorer):
@@ -41,14 +48,13 @@ class EnergyExplorer(Explorer):
         super().__init__(controls, figsize=(9.0, 3.0))
 
     def build(self, fig):
-        # Fixed margins instead of the constrained layout, which savefig re-solves with an extra
-        # draw on every frame (about 40% of the redraw); these margins fit every slider setting.
-        # None, not "none": "none" leaves a placeholder engine that still triggers that draw.
+        # Fixed margins instead of the constrained layout, which re-solves with an extra draw on
+        # every full frame; these margins fit every slider setting.
         fig.set_layout_engine(None)
-        margins = {"left": 0.085, "right": 0.99, "bottom": 0.16, "top": 0.88, "wspace": 0.38}
+        margins = {"left": 0.075, "right": 0.99, "bottom": 0.16, "top": 0.88, "wspace": 0.38}
         self.axes = fig.subplots(1, 3, gridspec_kw=margins)
         titles = ("energy f(x) / T", "unnormalised exp(-f(x) / T)", "normalised p(x)")
-        ylabels = ("energy", "exp(-f / T)", "density")
+        ylabels = ("energy", "exp(-f / T), log scale", "density")
         self.lines = []
         for ax, title, ylabel, color in zip(self.axes, titles, ylabels, ("C0", "C1", "C2")):
             (line,) = ax.plot([], [], color=color)
@@ -56,11 +62,33 @@ class EnergyExplorer(Explorer):
             ax.set_xlabel("x")
             ax.set_ylabel(ylabel)
             ax.set_xlim(*VIEW)
-            # Few ticks: every new tick label is text to lay out, the bulk of a frame's cost.
+            # Few ticks: every new tick label is text to lay out, the bulk of a full frame.
             ax.set_xticks([-3, -2, -1, 0, 1, 2, 3])
             ax.yaxis.set_major_locator(MaxNLocator(nbins=4))
             self.lines.append(line)
-        self.fill = None
+        unnormalised = self.axes[1]
+        unnormalised.set_yscale("log")
+        unnormalised.set_ylim(*UNNORMALISED_RANGE)
+        unnormalised.set_yticks([1e-10, 1e0, 1e10, 1e20])
+        keep_static(unnormalised.axhline(1.0, color="grey", linewidth=0.6, ls=":"))
+        self.fills = []
+        left_patch = Patch(color="C2", alpha=0.55)
+        self.axes[2].legend(
+            [self.lines[2], left_patch], ["p(x)", "mass P(x < 0)"], loc="upper right", fontsize=8
+        )
+        # The numbers, drawn with the data on every frame, below the legend.
+        box = self.axes[2].get_position()
+        self.numbers = [
+            *number_row(
+                self.axes[2], box.y0 + 0.665 * box.height, ["log Z ="], x=box.x0 + 0.5 * box.width
+            ),
+            *number_row(
+                self.axes[2],
+                box.y0 + 0.585 * box.height,
+                ["P(x < 0) ="],
+                x=box.x0 + 0.5 * box.width,
+            ),
+        ]
 
     def compute(self, height, center, tilt, temperature):
         energy = Tempered(DoubleWell(1, height, center, tilt), temperature)
@@ -78,24 +106,31 @@ class EnergyExplorer(Explorer):
         }
 
     def draw(self, state):
-        x = state["x"]
-        for ax, line, key in zip(self.axes, self.lines, ("energy", "unnormalised", "density")):
-            y = state[key]
-            line.set_data(x, y)
-            low, high = float(y.min()), float(y.max())
-            if key == "energy":
-                # Beyond 20 above the minimum exp(-f/T) < 2e-9 of its peak: nothing to see there.
-                high = min(high, low + 20.0)
-            pad = 0.05 * (high - low) or 1.0
-            ax.set_ylim(low - pad if key == "energy" else min(low - pad, 0.0), high + pad)
-        if self.fill is not None:
-            self.fill.remove()
-        self.fill = self.axes[2].fill_between(x, state["density"], color="C2", alpha=0.25)
-        log_z = float(state["log_z"])
-        self.axes[2].set_title(f"normalised p(x), log Z = {log_z:.3f}", fontsize=10)
+        x, energy, density = state["x"], state["energy"], state["density"]
+        self.lines[0].set_data(x, energy)
+        # Limits on a grid of 5: the axes (and their tick labels) are redrawn only when the
+        # minimum crosses a multiple of 5, not on every move.
+        low = 5.0 * np.floor((float(energy.min()) - 1.0) / 5.0)
+        self.axes[0].set_ylim(low, low + ENERGY_WINDOW)
+        # exp(-f/T) underflows to 0 far out: hold it at the panel's floor (a log axis has no 0).
+        floor = UNNORMALISED_RANGE[0] / 10
+        self.lines[1].set_data(x, np.maximum(state["unnormalised"], floor))
+        self.lines[2].set_data(x, density)
+        ax = self.axes[2]
+        top = ax.get_ylim()[1] if self.fills else None  # None: the first frame
+        ax.set_ylim(0.0, steady_top(top, float(density.max()), 0.3, 0.55))  # under the legend
+        for fill in self.fills:
+            fill.remove()
+        split = int(np.searchsorted(x, 0.0, side="right"))  # the two fills share one point
+        self.fills = [
+            ax.fill_between(x[:split], density[:split], color="C2", alpha=0.55, linewidth=0),
+            ax.fill_between(x[split - 1 :], density[split - 1 :], color="C2", alpha=0.2, lw=0),
+        ]
+        log_z, left_mass = float(state["log_z"]), float(state["left_mass"])
+        self.numbers[0].set_text(f"{log_z:.3f}")
+        self.numbers[1].set_text(f"{left_mass:.3f}")
         self.readout.value = (
-            f"<b>log Z = {log_z:.4f}</b> (Z = {np.exp(log_z):.4g}); "
-            f"P(x &lt; 0) = {float(state['left_mass']):.3f}"
+            f"<b>log Z = {log_z:.4f}</b> (Z = {np.exp(log_z):.4g}); P(x &lt; 0) = {left_mass:.3f}"
         )
 
 

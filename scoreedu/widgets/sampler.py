@@ -9,17 +9,16 @@ The step size ε is the step at the smallest noise level σ_L; at level σ the s
 α = ε σ²/σ_L², as in Song & Ermon (2019), for plain Langevin at a fixed σ too.
 """
 
-from contextlib import contextmanager
-
 import ipywidgets as widgets
 import numpy as np
 import torch
 
 from scoreedu import validate
 from scoreedu.distributions import GaussianMixture
-from scoreedu.plot import draw_density, grid
+from scoreedu.plot import grid
 from scoreedu.sampling import annealed_langevin, geometric_sigmas, langevin, mode_weights
 from scoreedu.widgets.base import Explorer
+from scoreedu.widgets.frames import keep_static, pixel_image
 
 BOUNDS = ((-4.0, 4.0), (-4.0, 4.0))
 # Log-spaced choices; the largest keeps α L < 2 (stable) at every level for σ_L = 0.1.
@@ -29,18 +28,6 @@ STEP_SIZES = (1e-4, 2e-4, 5e-4, 1e-3, 2e-3, 5e-3, 1e-2)
 def default_mixture() -> GaussianMixture:
     """Two modes far apart, weighted 0.8 and 0.2: the chapter's low-density example."""
     return GaussianMixture([[-2.0, 0.0], [2.0, 0.0]], [0.5, 0.5], [0.8, 0.2])
-
-
-@contextmanager
-def _one_thread():
-    """Run torch on one thread, then restore the setting: a few hundred 2-D points per step are
-    far too small to share, and on a busy machine two threads made a redraw several times slower."""
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    try:
-        yield
-    finally:
-        torch.set_num_threads(before)
 
 
 def _slider_style():
@@ -57,7 +44,7 @@ class SamplerExplorer(Explorer):
         sigma_min: float = 0.1,
         n_levels: int = 10,
         seed: int = 0,
-        grid_size: int = 80,
+        grid_size: int = 160,
     ):
         self.mixture = default_mixture() if mixture is None else mixture
         if not isinstance(self.mixture, GaussianMixture):
@@ -107,10 +94,6 @@ class SamplerExplorer(Explorer):
         return geometric_sigmas(sigma, self.sigma_min, self.n_levels)
 
     def compute(self, step_size, n_steps, sigma, method):
-        with _one_thread():
-            return self._compute(step_size, n_steps, sigma, method)
-
-    def _compute(self, step_size, n_steps, sigma, method):
         sigmas = self.ladder(sigma, method)
         mixture = self.mixture
         noised = {s: mixture.noised(s) for s in sigmas.tolist()}  # p_σ for each level, once
@@ -142,29 +125,44 @@ class SamplerExplorer(Explorer):
     def build(self, figure):
         self.ax, self.bar_ax = figure.subplots(1, 2, width_ratios=(1.6, 1))
         n = len(self.xs)
-        self.density_image = draw_density(self.ax, self.xs, self.ys, np.zeros((n, n)))
+        # Copied into the frame's pixels, unsmoothed (4 pixels a cell at 2x): smoothing while
+        # drawing (bilinear) cost a fifth of the frame.
+        self.density_image = pixel_image(self.ax, np.zeros((n, n)), (*BOUNDS[0], *BOUNDS[1]))
+        self.ax.set(xlabel="$x_1$", ylabel="$x_2$")
+        # Relative colours: the bar's scale stays put (no redraw of the axes) whatever the peak.
+        self.density_image.set_clim(0.0, 1.0)
+        colorbar = figure.colorbar(self.density_image, ax=self.ax, ticks=[0, 0.5, 1], pad=0.02)
+        colorbar.set_label("p_σ(x) / max p_σ at the last level", fontsize=9)
+        keep_static(*colorbar.ax.collections)  # a fixed scale: its gradient never changes
         self.scatter = self.ax.scatter([], [], s=6, color="white", edgecolor="black", lw=0.3)
         self.ax.set_xlim(*BOUNDS[0])
         self.ax.set_ylim(*BOUNDS[1])
-        # Few tick labels: rendering text is the largest part of a redraw.
+        # Few tick labels: rendering text is the largest part of a full redraw.
         self.ax.set_xticks(np.linspace(*BOUNDS[0], 5))
         self.ax.set_yticks(np.linspace(*BOUNDS[1], 5))
+        self.ax.set_title("samples over the density they should follow")
+        # What ran, in the picture; drawn with the data on every frame.
+        self.what = self.ax.text(
+            0.02, 0.97, "", transform=self.ax.transAxes, va="top", fontsize=8,
+            bbox={"facecolor": "white", "alpha": 0.8, "edgecolor": "none"},
+        )  # fmt: skip
         k = self.mixture.n_components
         where = np.arange(k)
         true = self.mixture.weights.numpy()
-        self.bar_ax.bar(where - 0.2, true, width=0.4, label="true weight", color="tab:gray")
+        keep_static(
+            *self.bar_ax.bar(where - 0.2, true, width=0.4, label="true weight", color="tab:gray")
+        )
         self.bars = self.bar_ax.bar(where + 0.2, np.zeros(k), width=0.4, label="samples")
         self.bar_ax.set_xticks(where, [f"mode {i + 1}" for i in range(k)])
-        self.bar_ax.set_ylim(0, 1)
+        self.bar_ax.set_ylim(0, 1.25)  # room for the legend above a share of 1
         self.bar_ax.set_yticks([0, 0.5, 1])
         self.bar_ax.set_ylabel("share of samples")
         self.bar_ax.set_title("mode weights")
-        self.bar_ax.legend(loc="upper right")
+        self.bar_ax.legend(loc="upper right", ncol=2, fontsize=8)
 
     def draw(self, state):
         density = state["density"]
-        self.density_image.set_data(density)
-        self.density_image.set_clim(0, density.max())
+        self.density_image.set_data(density / density.max())
         self.scatter.set_offsets(state["samples"])
         for bar, height in zip(self.bars, state["weights"]):
             bar.set_height(height)
@@ -174,7 +172,7 @@ class SamplerExplorer(Explorer):
             what = f"plain Langevin on p_σ, σ = {sigmas[0]:.2g}"
         else:
             what = f"annealed, σ = {sigmas[0]:.2g} → {sigmas[-1]:.2g} ({len(sigmas)} levels)"
-        self.ax.set_title(what)
+        self.what.set_text(f"{what}; {int(state['steps_taken'])} steps")
         shares = " / ".join(f"{w:.2f}" for w in state["weights"])
         truth = " / ".join(f"{w:.2f}" for w in state["true_weights"])
         self.readout.value = (

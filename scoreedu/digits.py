@@ -1,0 +1,153 @@
+"""Chapter 6's real data: scikit-learn's 8×8 handwritten digits, a score model and its sampler.
+
+load_digits:       a fixed, stratified train/test split of the 1,797 images, (N, 64) in [0, 1].
+train_score_model: a DenoiserMLP s(x, σ) trained by weighted denoising score matching on
+                   log-normal σ, with Adam (one-cycle learning rate) and an EMA of the weights.
+sample:            the chapter's best sampler: the probability-flow ODE (Heun) on a Karras
+                   ladder σ = 20 → 0.002, then Tweedie's step; samples mapped back to [0, 1].
+The model works on y = 2x − 1 (pixels in [−1, 1], so the background is not at 0).
+"""
+
+import time
+
+import torch
+from tqdm.auto import tqdm
+
+from scoreedu import validate
+from scoreedu.denoiser import EMA, DenoiserMLP, denoiser_loss
+from scoreedu.noise import standard_normal
+from scoreedu.sampling import karras_sigmas, probability_flow
+
+# The chapter's settings (benchmarks/digits.py measures them; see the chapter's table).
+SETTINGS = {
+    "hidden": 256,
+    "depth": 3,
+    "steps": 2000,
+    "batch_size": 256,
+    "lr": 2e-3,
+    "ema": 0.999,
+    "log_sigma_mean": -1.0,  # training σ ~ exp(N(mean, std²)): most weight on σ in 0.03–6
+    "log_sigma_std": 1.4,
+    "sigma_max": 20.0,  # ≫ the largest distance between two digits in y (about 12)
+    "sigma_min": 0.002,
+    "sampler_steps": 30,
+}
+
+
+def _split_masks(labels: torch.Tensor) -> torch.Tensor:
+    # Within each class, every fourth image (in the dataset's order) is held out: stratified,
+    # fixed, and independent of any random generator or library version.
+    rank = torch.zeros_like(labels)
+    for c in labels.unique():
+        where = (labels == c).nonzero().flatten()
+        rank[where] = torch.arange(len(where))
+    return rank % 4 == 3
+
+
+def load_digits(split: str = "train", return_labels: bool = False):
+    """scikit-learn's bundled 8×8 digits (no download), split into "train" (1,348) and "test"
+    (449) with every class in the same proportion in both, and no image in both.
+
+    Returns x: (N, 64) float32 in [0, 1] (pixel / 16, rows of the 8×8 image one after another);
+    with return_labels=True, (x, y) with y: (N,) int64 digit labels.
+    """
+    if split not in ("train", "test"):
+        raise ValueError(f'split must be "train" or "test"; got {split!r}')
+    from sklearn.datasets import load_digits as sklearn_digits
+
+    data = sklearn_digits()
+    x = torch.tensor(data.data, dtype=torch.float32) / 16
+    y = torch.tensor(data.target, dtype=torch.int64)
+    keep = _split_masks(y) == (split == "test")
+    return (x[keep], y[keep]) if return_labels else x[keep]
+
+
+def to_model_space(x: torch.Tensor) -> torch.Tensor:
+    """Pixels in [0, 1] to the model's y = 2x − 1 in [−1, 1]."""
+    return 2 * x - 1
+
+
+def to_pixels(y: torch.Tensor) -> torch.Tensor:
+    """The model's y back to pixels x = (y + 1)/2, clipped to [0, 1]."""
+    return ((y + 1) / 2).clamp(0, 1)
+
+
+def _options(overrides: dict) -> dict:
+    unknown = set(overrides) - set(SETTINGS)
+    if unknown:
+        raise TypeError(f"unknown settings {sorted(unknown)}; known: {sorted(SETTINGS)}")
+    return {**SETTINGS, **overrides}
+
+
+def _training_batch(y, opts, generator):
+    n = opts["batch_size"]
+    where = generator.device if generator is not None else y.device
+    rows = torch.randint(0, y.shape[0], (n,), generator=generator, device=where).to(y.device)
+    log_sigma = opts["log_sigma_mean"] + opts["log_sigma_std"] * standard_normal((n,), y, generator)
+    return y[rows], log_sigma.exp(), standard_normal((n, y.shape[1]), y, generator)
+
+
+def train_score_model(
+    x: torch.Tensor, steps=None, generator=None, progress: bool = False, **settings
+) -> DenoiserMLP:
+    """The chapter's noise-conditional score model s(y, σ), trained on digits x (N, 64) in [0, 1].
+
+    Each step draws a batch of images y = 2x − 1, levels σ = exp(N(m, s²)) and noise z, and
+    takes an Adam step on denoiser_loss (weighted denoising score matching). steps=None: the
+    chapter's default (SETTINGS["steps"]); any other key of SETTINGS may be overridden by
+    keyword. generator: a torch.Generator for the initial weights and every draw (None: the
+    global seed). Returns the EMA of the weights as a DenoiserMLP in eval mode on x's device,
+    with .losses (one per step) and .seconds (wall time of training).
+    """
+    validate.batch(x)
+    validate.generator(generator)
+    opts = _options(settings if steps is None else {**settings, "steps": steps})
+    validate.count(opts["steps"], "steps")
+    y = to_model_space(x)
+    seed = int(torch.randint(0, 2**31 - 1, (1,), generator=generator))
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(seed)
+        model = DenoiserMLP(
+            y.shape[1],
+            opts["hidden"],
+            opts["depth"],
+            sigma_data=y.std().item(),
+        ).to(y)
+    ema = EMA(model, opts["ema"])
+    optimizer = torch.optim.Adam(model.parameters(), lr=opts["lr"])
+    # One cycle: a short warm-up, then a cosine decay to ~0 that lets Adam settle.
+    schedule = torch.optim.lr_scheduler.OneCycleLR(
+        optimizer, opts["lr"], total_steps=opts["steps"], pct_start=0.05
+    )
+    losses, start = [], time.perf_counter()
+    for step in tqdm(range(opts["steps"]), disable=not progress, desc="training", leave=False):
+        loss = denoiser_loss(model, *_training_batch(y, opts, generator))
+        optimizer.zero_grad(set_to_none=True)
+        loss.backward()
+        optimizer.step()
+        schedule.step()
+        # Early on a long average would keep the random initial weights: ramp the decay up.
+        ema.update(model, min(opts["ema"], (1 + step) / (10 + step)))
+        losses.append(loss.item())
+    ema.model.losses, ema.model.seconds = losses, time.perf_counter() - start
+    if progress:
+        print(f"trained {opts['steps']} steps in {ema.model.seconds:.0f} s")
+    return ema.model
+
+
+def sample(model: DenoiserMLP, n: int, generator=None, steps=None) -> torch.Tensor:
+    """n digits drawn from the model by the chapter's best sampler: (n, 64) in [0, 1].
+
+    From y ~ N(0, σ_max² I), the probability-flow ODE (Heun, `steps` levels of a Karras ladder,
+    default SETTINGS["sampler_steps"]) down to σ_min, then Tweedie's step and y ↦ (y + 1)/2.
+    """
+    if not isinstance(model, DenoiserMLP):
+        raise TypeError(f"model must be a DenoiserMLP (from train_score_model); got {model!r}")
+    validate.count(n, "n")
+    validate.generator(generator)
+    steps = validate.count(SETTINGS["sampler_steps"] if steps is None else steps, "steps", 2)
+    like = next(model.parameters())
+    sigmas = karras_sigmas(SETTINGS["sigma_max"], SETTINGS["sigma_min"], steps)
+    with torch.no_grad():
+        y0 = SETTINGS["sigma_max"] * standard_normal((n, model.dim), like, generator)
+        return to_pixels(probability_flow(model, y0, sigmas))

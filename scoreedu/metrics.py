@@ -8,6 +8,7 @@ DigitClassifier:   64 → 128 → F → 10 (SiLU); `features(x)` is the last hid
 train_classifier:  fits one on labelled digits with full-batch Adam, seeded: deterministic.
 class_balance:     the share of samples the classifier gives each label, (10,).
 nearest_distances: each row's Euclidean distance to its nearest row of a reference set.
+quality:           all of them for one set of samples, as a dict of floats.
 """
 
 import torch
@@ -136,3 +137,22 @@ def nearest_distances(x: torch.Tensor, reference: torch.Tensor) -> torch.Tensor:
     validate.batch(x)
     validate.batch(reference, "reference", dim=x.shape[1])
     return torch.cdist(x.double(), reference.double().to(x.device)).min(1).values
+
+
+def quality(
+    classifier: DigitClassifier, x: torch.Tensor, test: torch.Tensor, train: torch.Tensor
+) -> dict:
+    """Every number the chapter reads for samples x (N, D), as a dict of floats:
+    "frechet" (to the test set's features), "min_share"/"max_share" (the rarest and commonest
+    label's share), "confidence", and "nearest" (the median distance to the training set).
+    """
+    with torch.no_grad():
+        fd = frechet_distance(classifier.features(x), classifier.features(test))
+    balance = class_balance(classifier, x)
+    return {
+        "frechet": fd.item(),
+        "min_share": balance.min().item(),
+        "max_share": balance.max().item(),
+        "confidence": mean_confidence(classifier, x),
+        "nearest": nearest_distances(x, train).median().item(),
+    }

@@ -201,3 +201,69 @@ def gaussian_baseline(x: torch.Tensor, n: int, generator=None) -> torch.Tensor:
     cov = torch.cov(x64.T) + 1e-6 * torch.eye(x.shape[1], dtype=x64.dtype, device=x.device)
     z = standard_normal((n, x.shape[1]), x64, generator)
     return (x64.mean(0) + z @ torch.linalg.cholesky(cov).T).clamp(0, 1).to(x.dtype)
+
+
+def denoise(model: DenoiserMLP, x_noisy: torch.Tensor, sigma: float) -> torch.Tensor:
+    """Tweedie's E[x | x̃] for pixels x̃ = x + σ z (σ in pixel units): (N, 64), not clipped.
+
+    In the model's units y = 2x − 1 the noise is 2σ, and D(ỹ, 2σ) = ỹ + (2σ)² s(ỹ, 2σ).
+    """
+    validate.batch(x_noisy, "x_noisy")
+    sigma = validate.positive(sigma, "sigma")
+    with torch.no_grad():
+        return (model.denoise(to_model_space(x_noisy), 2 * sigma) + 1) / 2
+
+
+def _gaussian_fit(x: torch.Tensor):
+    x64 = x.double()
+    return x64.mean(0), torch.cov(x64.T) + 1e-6 * torch.eye(x.shape[1], dtype=x64.dtype)
+
+
+def gaussian_denoise(x_train: torch.Tensor, x_noisy: torch.Tensor, sigma: float):
+    """The rival denoiser: the posterior mean under the Gaussian N(μ, Σ) fitted to x_train,
+    μ + Σ (Σ + σ² I)⁻¹ (x̃ − μ) (the Wiener filter): (N, 64)."""
+    validate.batch(x_noisy, "x_noisy")
+    sigma = validate.positive(sigma, "sigma")
+    mean, cov = _gaussian_fit(validate.batch(x_train, "x_train"))
+    eye = torch.eye(cov.shape[0], dtype=cov.dtype)
+    gain = cov @ torch.linalg.inv(cov + sigma**2 * eye)
+    return (mean + (x_noisy.double() - mean) @ gain.T).to(x_noisy.dtype)
+
+
+def inpaint(
+    model: DenoiserMLP, x_known: torch.Tensor, known: torch.Tensor, generator=None, levels=100
+) -> torch.Tensor:
+    """Fill in the unknown pixels of x_known (N, 64) by sampling, holding the known ones.
+
+    known: (64,) bool, True where a pixel is given. Reverse diffusion (`levels` Karras levels),
+    where before each step the known pixels are replaced by a fresh noising of their true values
+    at the current σ, so the unknown ones follow p(x_unknown | x_known) (the "replacement"
+    method, Song et al. 2021). Ends with Tweedie's step and the known pixels put back.
+    """
+    validate.batch(x_known, "x_known", dim=64)
+    validate.generator(generator)
+    if not isinstance(known, torch.Tensor) or known.dtype != torch.bool or known.shape != (64,):
+        raise ValueError("known must be a bool tensor of shape (64,)")
+    sigmas = _ladder(validate.count(levels, "levels", minimum=2)).tolist()
+    y_known = to_model_space(x_known)
+    with torch.no_grad():
+        y = sigmas[0] * standard_normal(y_known.shape, y_known, generator)
+        for hi, lo in zip(sigmas, sigmas[1:]):
+            noised = y_known + hi * standard_normal(y.shape, y, generator)
+            y = torch.where(known, noised, y)
+            var = hi**2 - lo**2
+            y = y + var * model(y, hi) + var**0.5 * standard_normal(y.shape, y, generator)
+        y = tweedie_denoise(model, y, sigmas[-1])
+    return torch.where(known, x_known, to_pixels(y))
+
+
+def gaussian_inpaint(x_train: torch.Tensor, x_known: torch.Tensor, known: torch.Tensor):
+    """The rival: the unknown pixels set to their conditional mean under the Gaussian fitted to
+    x_train, μ_u + Σ_uk Σ_kk⁻¹ (x_k − μ_k): (N, 64), clipped to [0, 1]."""
+    validate.batch(x_known, "x_known", dim=64)
+    mean, cov = _gaussian_fit(validate.batch(x_train, "x_train"))
+    k, u = known, ~known
+    gain = cov[u][:, k] @ torch.linalg.inv(cov[k][:, k])
+    filled = x_known.double().clone()
+    filled[:, u] = mean[u] + (filled[:, k] - mean[k]) @ gain.T
+    return filled.clamp(0, 1).to(x_known.dtype)

@@ -139,3 +139,25 @@ def test_default_model_beats_the_gaussian_fit(one_thread):
     assert ours["frechet"] < gauss["frechet"] / 2
     assert ours["confidence"] > gauss["confidence"]
     assert 0.05 <= ours["min_share"] and ours["max_share"] <= 0.15
+
+
+def test_denoise_and_inpaint_keep_shapes_and_known_pixels(small_model, one_thread):
+    test = digits.load_digits("test")[:6]
+    known = torch.arange(64) < 32
+    filled = digits.inpaint(small_model, test, known, torch.Generator().manual_seed(0), levels=5)
+    assert filled.shape == (6, 64) and torch.equal(filled[:, known], test[:, known])
+    assert 0 <= filled.min() and filled.max() <= 1
+    assert digits.denoise(small_model, test, 0.1).shape == (6, 64)
+    with pytest.raises(ValueError, match="known"):
+        digits.inpaint(small_model, test, known.float())
+
+
+def test_gaussian_rivals_are_exact_for_gaussian_data():
+    # For x_train drawn from a Gaussian, the Wiener filter shrinks toward the mean by Σ(Σ+σ²I)⁻¹.
+    x = digits.load_digits("train")
+    noisy = x[:4] + 0.1
+    out = digits.gaussian_denoise(x, noisy, 1e3)  # huge noise: the posterior mean is the mean
+    assert torch.allclose(out, x.mean(0).expand(4, 64), atol=1e-3)
+    known = torch.arange(64) < 32
+    filled = digits.gaussian_inpaint(x, x[:4], known)
+    assert torch.equal(filled[:, known], x[:4, known])

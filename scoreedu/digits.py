@@ -10,6 +10,7 @@ The model works on y = 2x − 1 (pixels in [−1, 1], so the background is not a
 
 import time
 
+import numpy as np
 import torch
 from tqdm.auto import tqdm
 
@@ -174,7 +175,7 @@ def sample(
 
     From y ~ N(0, σ_max² I), one of SAMPLERS down to a small σ, then Tweedie's step and
     y ↦ (y + 1)/2. The default, the chapter's best: the probability-flow ODE (Heun) on 30 levels
-    of a Karras ladder (59 network calls).
+    of a Karras ladder (58 network calls).
     """
     if not isinstance(model, DenoiserMLP):
         raise TypeError(f"model must be a DenoiserMLP (from train_score_model); got {model!r}")
@@ -267,3 +268,19 @@ def gaussian_inpaint(x_train: torch.Tensor, x_known: torch.Tensor, known: torch.
     filled = x_known.double().clone()
     filled[:, u] = mean[u] + (filled[:, k] - mean[k]) @ gain.T
     return filled.clamp(0, 1).to(x_known.dtype)
+
+
+def image_grid(x: torch.Tensor, columns: int = 10, gap: int = 1) -> np.ndarray:
+    """Images x (N, 64) laid out as a (rows·9 − 1, columns·9 − 1) array for imshow, with `gap`
+    pixels of background (0) between the 8×8 tiles; missing tiles of the last row stay blank."""
+    validate.batch(x, dim=64, finite=False)
+    validate.count(columns, "columns")
+    validate.count(gap, "gap", minimum=0)
+    rows = -(-x.shape[0] // columns)
+    size = 8 + gap
+    canvas = np.zeros((rows * size - gap, columns * size - gap), dtype=np.float32)
+    tiles = x.detach().cpu().reshape(-1, 8, 8).numpy()
+    for i, tile in enumerate(tiles):
+        r, c = divmod(i, columns)
+        canvas[r * size : r * size + 8, c * size : c * size + 8] = tile
+    return canvas

@@ -161,3 +161,10 @@ def test_gaussian_rivals_are_exact_for_gaussian_data():
     known = torch.arange(64) < 32
     filled = digits.gaussian_inpaint(x, x[:4], known)
     assert torch.equal(filled[:, known], x[:4, known])
+
+
+def test_image_grid_places_tiles_with_gaps():
+    x = torch.zeros(3, 64)
+    x[1, 0] = 1.0  # top-left pixel of the second image
+    grid = digits.image_grid(x, columns=2)
+    assert grid.shape == (17, 17) and grid[0, 9] == 1.0 and grid.sum() == 1.0

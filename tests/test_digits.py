@@ -168,3 +168,9 @@ def test_image_grid_places_tiles_with_gaps():
     x[1, 0] = 1.0  # top-left pixel of the second image
     grid = digits.image_grid(x, columns=2)
     assert grid.shape == (17, 17) and grid[0, 9] == 1.0 and grid.sum() == 1.0
+
+
+def test_sigma_max_exceeds_every_distance_between_training_digits():
+    # The samplers start from N(0, σ_max² I): it must cover every pair of digits (chapter 6).
+    y = digits.to_model_space(digits.load_digits("train")).double()
+    assert torch.pdist(y).max().item() < digits.SETTINGS["sigma_max"]

@@ -114,15 +114,8 @@ def _check_finite(x, name):
         )
 
 
-def geometric_sigmas(
-    sigma_max: float, sigma_min: float, n: int, dtype=torch.float64, device=None
-) -> torch.Tensor:
-    """n noise levels from sigma_max down to sigma_min with a constant ratio (Song & Ermon, 2019).
-
-    σ_i = σ_max (σ_min/σ_max)^((i-1)/(n-1)), i = 1..n: every level is the same fraction of the
-    one before, so each p_σ overlaps the next equally and the sampler hands over smoothly.
-    Returns (n,), strictly decreasing, on device (default CPU).
-    """
+def _ladder_steps(sigma_max, sigma_min, n, dtype):
+    """Checked ends of a noise ladder and its n positions (i-1)/(n-1), i = 1..n, in float64."""
     sigma_max = validate.positive(sigma_max, "sigma_max")
     sigma_min = validate.positive(sigma_min, "sigma_min")
     validate.count(n, "n", minimum=2)
@@ -132,7 +125,19 @@ def geometric_sigmas(
             f"sigma_min must be smaller than sigma_max; got sigma_max={sigma_max}, "
             f"sigma_min={sigma_min}"
         )
-    steps = torch.arange(n, dtype=torch.float64) / (n - 1)
+    return sigma_max, sigma_min, torch.arange(n, dtype=torch.float64) / (n - 1)
+
+
+def geometric_sigmas(
+    sigma_max: float, sigma_min: float, n: int, dtype=torch.float64, device=None
+) -> torch.Tensor:
+    """n noise levels from sigma_max down to sigma_min with a constant ratio (Song & Ermon, 2019).
+
+    σ_i = σ_max (σ_min/σ_max)^((i-1)/(n-1)), i = 1..n: every level is the same fraction of the
+    one before, so each p_σ overlaps the next equally and the sampler hands over smoothly.
+    Returns (n,), strictly decreasing, on device (default CPU).
+    """
+    sigma_max, sigma_min, steps = _ladder_steps(sigma_max, sigma_min, n, dtype)
     return (sigma_max * (sigma_min / sigma_max) ** steps).to(
         dtype=dtype, device=get_device("cpu" if device is None else device)
     )
@@ -161,17 +166,8 @@ def karras_sigmas(
     are decided, and few are spent at large σ, where p_σ is nearly Gaussian. ρ = 1 is a linear
     ladder; ρ → ∞ tends to geometric_sigmas. Returns (n,), strictly decreasing.
     """
-    sigma_max = validate.positive(sigma_max, "sigma_max")
-    sigma_min = validate.positive(sigma_min, "sigma_min")
     rho = validate.positive(rho, "rho")
-    validate.count(n, "n", minimum=2)
-    validate.float_dtype(dtype)
-    if sigma_min >= sigma_max:
-        raise ValueError(
-            f"sigma_min must be smaller than sigma_max; got sigma_max={sigma_max}, "
-            f"sigma_min={sigma_min}"
-        )
-    steps = torch.arange(n, dtype=torch.float64) / (n - 1)
+    sigma_max, sigma_min, steps = _ladder_steps(sigma_max, sigma_min, n, dtype)
     hi, lo = sigma_max ** (1 / rho), sigma_min ** (1 / rho)
     sigmas = (hi + steps * (lo - hi)) ** rho
     return sigmas.to(dtype=dtype, device=get_device("cpu" if device is None else device))

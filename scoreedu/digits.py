@@ -198,10 +198,9 @@ def gaussian_baseline(x: torch.Tensor, n: int, generator=None) -> torch.Tensor:
     validate.batch(x)
     validate.count(n, "n")
     validate.generator(generator)
-    x64 = x.double()
-    cov = torch.cov(x64.T) + 1e-6 * torch.eye(x.shape[1], dtype=x64.dtype, device=x.device)
-    z = standard_normal((n, x.shape[1]), x64, generator)
-    return (x64.mean(0) + z @ torch.linalg.cholesky(cov).T).clamp(0, 1).to(x.dtype)
+    mean, cov = _gaussian_fit(x)
+    z = standard_normal((n, x.shape[1]), mean, generator)
+    return (mean + z @ torch.linalg.cholesky(cov).T).clamp(0, 1).to(x.dtype)
 
 
 def denoise(model: DenoiserMLP, x_noisy: torch.Tensor, sigma: float) -> torch.Tensor:
@@ -217,7 +216,9 @@ def denoise(model: DenoiserMLP, x_noisy: torch.Tensor, sigma: float) -> torch.Te
 
 def _gaussian_fit(x: torch.Tensor):
     x64 = x.double()
-    return x64.mean(0), torch.cov(x64.T) + 1e-6 * torch.eye(x.shape[1], dtype=x64.dtype)
+    return x64.mean(0), torch.cov(x64.T) + 1e-6 * torch.eye(
+        x.shape[1], dtype=x64.dtype, device=x.device
+    )
 
 
 def gaussian_denoise(x_train: torch.Tensor, x_noisy: torch.Tensor, sigma: float):
@@ -226,7 +227,7 @@ def gaussian_denoise(x_train: torch.Tensor, x_noisy: torch.Tensor, sigma: float)
     validate.batch(x_noisy, "x_noisy")
     sigma = validate.positive(sigma, "sigma")
     mean, cov = _gaussian_fit(validate.batch(x_train, "x_train"))
-    eye = torch.eye(cov.shape[0], dtype=cov.dtype)
+    eye = torch.eye(cov.shape[0], dtype=cov.dtype, device=cov.device)
     gain = cov @ torch.linalg.inv(cov + sigma**2 * eye)
     return (mean + (x_noisy.double() - mean) @ gain.T).to(x_noisy.dtype)
 

@@ -36,7 +36,14 @@ def test_public_signatures_are_the_apis():
     assert params(digits.load_digits)[:2] == ["split", "return_labels"]
     assert params(digits.train_score_model)[:4] == ["x", "steps", "generator", "progress"]
     assert params(digits.sample)[:3] == ["model", "n", "generator"]
-    assert inspect.signature(digits.load_digits).parameters["split"].default == "train"
+    defaults = {
+        digits.load_digits: {"split": "train", "return_labels": False},
+        digits.train_score_model: {"steps": None, "generator": None, "progress": False},
+        digits.sample: {"generator": None},
+    }
+    for f, expected in defaults.items():
+        params = inspect.signature(f).parameters
+        assert {k: params[k].default for k in expected} == expected, f.__name__
 
 
 def test_denoiser_score_is_tweedies_formula_of_its_denoiser():
@@ -174,3 +181,23 @@ def test_sigma_max_exceeds_every_distance_between_training_digits():
     # The samplers start from N(0, σ_max² I): it must cover every pair of digits (chapter 6).
     y = digits.to_model_space(digits.load_digits("train")).double()
     assert torch.pdist(y).max().item() < digits.SETTINGS["sigma_max"]
+
+
+def test_chapter_functions_follow_the_device(device, one_thread):
+    from scoreedu.metrics import quality, train_classifier
+
+    x, y = digits.load_digits("train", return_labels=True)
+    x, y = x[:200].to(device), y[:200].to(device)
+    model = digits.train_score_model(x, steps=3, hidden=8, depth=1)
+    known = torch.arange(64, device=device) < 32
+    outputs = [
+        digits.sample(model, 4, sampler="predictor-corrector"),
+        digits.inpaint(model, x[:4], known, levels=3),
+        digits.denoise(model, x[:4], 0.1),
+        digits.gaussian_baseline(x, 4),
+        digits.gaussian_denoise(x, x[:4], 0.1),
+        digits.gaussian_inpaint(x, x[:4], known),
+    ]
+    assert all(o.device == x.device and o.shape == (4, 64) for o in outputs)
+    q = quality(train_classifier(x, y, steps=3), outputs[0], x[:50], x)
+    assert all(isinstance(v, float) for v in q.values())

@@ -3,8 +3,11 @@
 load_digits:       a fixed, stratified train/test split of the 1,797 images, (N, 64) in [0, 1].
 train_score_model: a DenoiserMLP s(x, σ) trained by weighted denoising score matching on
                    log-normal σ, with Adam (one-cycle learning rate) and an EMA of the weights.
-sample:            the chapter's best sampler: the probability-flow ODE (Heun) on a Karras
-                   ladder σ = 20 → 0.002, then Tweedie's step; samples mapped back to [0, 1].
+sample:            one of four samplers (SAMPLERS), by default the chapter's best: the
+                   probability-flow ODE (Heun) on a Karras ladder σ = 20 → 0.002, then Tweedie's
+                   step; samples mapped back to [0, 1]. Over three training seeds it matched the
+                   others' Fréchet distance with the narrowest spread, at a quarter of their
+                   network calls (benchmarks/digits.py).
 The model works on y = 2x − 1 (pixels in [−1, 1], so the background is not at 0).
 """
 

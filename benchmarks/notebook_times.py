@@ -29,9 +29,10 @@ SECONDS_BUDGET = {
     "03_score_matching.ipynb": 60,
     "04_trace_cost.ipynb": 60,
     "05_beyond_the_trace.ipynb": 90,
+    "06_digits.ipynb": 150,
     "playground.ipynb": 30,
 }
-TOTAL_SECONDS_BUDGET = 300
+TOTAL_SECONDS_BUDGET = 480
 MEMORY_BUDGET_MB = 1024
 
 

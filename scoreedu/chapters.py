@@ -34,6 +34,11 @@ CHAPTERS = [
         "Beyond the trace",
         "sliced and denoising score matching, annealed Langevin, and the history",
     ),
+    (
+        "06_digits.ipynb",
+        "Real data",
+        "8×8 digits on a CPU: a denoiser as score model, four samplers, quality measured",
+    ),
 ]
 
 EXTRAS = [

@@ -6,6 +6,16 @@ annealed_langevin: the same through decreasing noise levels σ_1 > ... > σ_L wi
                    (Song & Ermon, 2019).
 geometric_sigmas:  the ladder σ_1 > ... > σ_L with a constant ratio.
 mode_weights:      the share of samples nearest each mode, to check a sampler's weights.
+
+Samplers for a noise-conditional score s(x, σ) of the noised densities p_σ (chapter 6), each
+run through a decreasing ladder of σ and ended by Tweedie's denoising step:
+karras_sigmas:      the ladder of Karras et al. (2022), dense at small σ.
+reverse_diffusion:  the reverse-time SDE of the variance-exploding diffusion (Song et al., 2021):
+                    x ← x + (σ_i² − σ_{i+1}²) s(x, σ_i) + √(σ_i² − σ_{i+1}²) z; with
+                    corrector_steps > 0, Langevin corrector steps at each σ_i (predictor–corrector).
+probability_flow:   the deterministic ODE dx/dσ = −σ s(x, σ) with the same marginals p_σ,
+                    integrated by Heun's second-order method.
+tweedie_denoise:    E[x | x̃] = x̃ + σ² s(x̃, σ), the last step that removes the last σ of noise.
 """
 
 import torch
@@ -105,15 +115,8 @@ def _check_finite(x, name):
         )
 
 
-def geometric_sigmas(
-    sigma_max: float, sigma_min: float, n: int, dtype=torch.float64, device=None
-) -> torch.Tensor:
-    """n noise levels from sigma_max down to sigma_min with a constant ratio (Song & Ermon, 2019).
-
-    σ_i = σ_max (σ_min/σ_max)^((i-1)/(n-1)), i = 1..n: every level is the same fraction of the
-    one before, so each p_σ overlaps the next equally and the sampler hands over smoothly.
-    Returns (n,), strictly decreasing, on device (default CPU).
-    """
+def _ladder_steps(sigma_max, sigma_min, n, dtype):
+    """Checked ends of a noise ladder and its n positions (i-1)/(n-1), i = 1..n, in float64."""
     sigma_max = validate.positive(sigma_max, "sigma_max")
     sigma_min = validate.positive(sigma_min, "sigma_min")
     validate.count(n, "n", minimum=2)
@@ -123,7 +126,19 @@ def geometric_sigmas(
             f"sigma_min must be smaller than sigma_max; got sigma_max={sigma_max}, "
             f"sigma_min={sigma_min}"
         )
-    steps = torch.arange(n, dtype=torch.float64) / (n - 1)
+    return sigma_max, sigma_min, torch.arange(n, dtype=torch.float64) / (n - 1)
+
+
+def geometric_sigmas(
+    sigma_max: float, sigma_min: float, n: int, dtype=torch.float64, device=None
+) -> torch.Tensor:
+    """n noise levels from sigma_max down to sigma_min with a constant ratio (Song & Ermon, 2019).
+
+    σ_i = σ_max (σ_min/σ_max)^((i-1)/(n-1)), i = 1..n: every level is the same fraction of the
+    one before, so each p_σ overlaps the next equally and the sampler hands over smoothly.
+    Returns (n,), strictly decreasing, on device (default CPU).
+    """
+    sigma_max, sigma_min, steps = _ladder_steps(sigma_max, sigma_min, n, dtype)
     return (sigma_max * (sigma_min / sigma_max) ** steps).to(
         dtype=dtype, device=get_device("cpu" if device is None else device)
     )
@@ -141,3 +156,110 @@ def mode_weights(x: torch.Tensor, means) -> torch.Tensor:
         raise ValueError(f"means must have shape (K, {x.shape[1]}); got {tuple(means.shape)}")
     nearest = ((x[:, None, :] - means[None]) ** 2).sum(-1).argmin(1)
     return torch.bincount(nearest, minlength=means.shape[0]).to(x.dtype) / x.shape[0]
+
+
+def karras_sigmas(
+    sigma_max: float, sigma_min: float, n: int, rho: float = 7.0, dtype=torch.float64, device=None
+) -> torch.Tensor:
+    """n noise levels σ_i = (σ_max^(1/ρ) + (i-1)/(n-1) (σ_min^(1/ρ) − σ_max^(1/ρ)))^ρ, i = 1..n.
+
+    Karras et al. (2022): with ρ = 7 the steps crowd at small σ, where the details of the data
+    are decided, and few are spent at large σ, where p_σ is nearly Gaussian. ρ = 1 is a linear
+    ladder; ρ → ∞ tends to geometric_sigmas. Returns (n,), strictly decreasing.
+    """
+    rho = validate.positive(rho, "rho")
+    sigma_max, sigma_min, steps = _ladder_steps(sigma_max, sigma_min, n, dtype)
+    hi, lo = sigma_max ** (1 / rho), sigma_min ** (1 / rho)
+    sigmas = (hi + steps * (lo - hi)) ** rho
+    return sigmas.to(dtype=dtype, device=get_device("cpu" if device is None else device))
+
+
+def _noise_conditional_score(score, x, sigma):
+    return validate.like_x(score(x, sigma), x, "score").detach()
+
+
+def _check_sampler(score, x0, sigmas, generator):
+    validate.callable_(score, "score")
+    validate.batch(x0, "x0")
+    validate.generator(generator)
+    sigmas = _check_sigmas(sigmas)
+    if sigmas.numel() < 2:
+        raise ValueError("sigmas must hold at least two levels (a start and an end)")
+    return sigmas.tolist()
+
+
+def tweedie_denoise(score, x: torch.Tensor, sigma: float) -> torch.Tensor:
+    """Tweedie's formula E[x_0 | x̃] = x̃ + σ² s(x̃, σ) for x̃ = x_0 + σz.
+
+    score: (x (N, D), sigma float) -> (N, D). x: (N, D). Returns (N, D). The posterior mean
+    removes the noise a sampler leaves at its last level σ_min (a grain of size σ_min √D).
+    """
+    validate.callable_(score, "score")
+    validate.batch(x)
+    sigma = validate.positive(sigma, "sigma")
+    return x + sigma**2 * _noise_conditional_score(score, x, sigma)
+
+
+def _corrector(score, x, sigma, snr, generator):
+    # Song et al. (2021), Algorithm 4: a step whose noise is `snr` times the drift's size.
+    s = _noise_conditional_score(score, x, sigma)
+    z = standard_normal(x.shape, x, generator)
+    ratio = z.norm(dim=1, keepdim=True) / s.norm(dim=1, keepdim=True).clamp(min=1e-12)
+    eps = 2 * (snr * ratio) ** 2
+    return x + eps * s + (2 * eps).sqrt() * z
+
+
+def reverse_diffusion(
+    score,
+    x0: torch.Tensor,
+    sigmas,
+    generator=None,
+    corrector_steps: int = 0,
+    snr: float = 0.16,
+    denoise: bool = True,
+):
+    """The reverse-time SDE of the variance-exploding diffusion, optionally with a corrector.
+
+    score: (x (N, D), sigma float) -> (N, D). x0: (N, D), a draw of N(0, σ_1² I) (p_σ1 for a
+    large σ_1). sigmas: decreasing levels σ_1 > ... > σ_L. Predictor, for i = 1..L-1:
+        x ← x + (σ_i² − σ_{i+1}²) s(x, σ_i) + √(σ_i² − σ_{i+1}²) z,
+    preceded by `corrector_steps` Langevin steps at σ_i with signal-to-noise ratio `snr`
+    (the predictor–corrector sampler). denoise=True ends with tweedie_denoise at σ_L.
+    Returns (N, D).
+    """
+    sigmas = _check_sampler(score, x0, sigmas, generator)
+    validate.count(corrector_steps, "corrector_steps", minimum=0)
+    snr = validate.positive(snr, "snr")
+    x = x0.detach()
+    for hi, lo in zip(sigmas, sigmas[1:]):
+        for _ in range(corrector_steps):
+            x = _corrector(score, x, hi, snr, generator)
+        var = hi**2 - lo**2
+        s = _noise_conditional_score(score, x, hi)
+        x = x + var * s + var**0.5 * standard_normal(x.shape, x, generator)
+        _check_finite(x, "reverse_diffusion")
+    return tweedie_denoise(score, x, sigmas[-1]) if denoise else x
+
+
+def probability_flow(score, x0: torch.Tensor, sigmas, denoise: bool = True):
+    """The probability-flow ODE dx/dσ = −σ s(x, σ), integrated by Heun's method from σ_1 to σ_L.
+
+    Its solution has the same marginals p_σ as the diffusion, without noise: each step costs two
+    score calls (Euler, then the trapezoid of the two slopes; the last step is Euler only), and
+    the second-order accuracy lets a few tens of steps do the work of hundreds.
+    score: (x (N, D), sigma float) -> (N, D). x0: (N, D), a draw of N(0, σ_1² I). sigmas:
+    decreasing levels. denoise=True ends with tweedie_denoise at σ_L. Returns (N, D).
+    """
+    sigmas = _check_sampler(score, x0, sigmas, None)
+    x = x0.detach()
+    last = len(sigmas) - 2
+    for i, (hi, lo) in enumerate(zip(sigmas, sigmas[1:])):
+        slope = -hi * _noise_conditional_score(score, x, hi)
+        x_euler = x + (lo - hi) * slope
+        if i < last:
+            slope_lo = -lo * _noise_conditional_score(score, x_euler, lo)
+            x = x + (lo - hi) * (slope + slope_lo) / 2
+        else:
+            x = x_euler
+        _check_finite(x, "probability_flow")
+    return tweedie_denoise(score, x, sigmas[-1]) if denoise else x

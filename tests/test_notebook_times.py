@@ -28,6 +28,8 @@ def test_table_flags_time_and_memory_over_budget():
 
 
 def test_a_slow_series_is_flagged_on_its_total():
-    rows = [(f"extra_{i}.ipynb", 100.0, 100.0) for i in range(4)]
+    # each under no budget of its own, together over the series' total
+    rows = [(f"extra_{i}.ipynb", 100.0, 100.0) for i in range(5)]
+    assert sum(seconds for _, seconds, _ in rows) > notebook_times.TOTAL_SECONDS_BUDGET
     assert notebook_times.table(rows).splitlines()[-1].endswith("OVER TIME")
     assert notebook_times.over_budget(rows)

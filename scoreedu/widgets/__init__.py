@@ -24,3 +24,6 @@ from scoreedu.widgets.objective_gap import objective_gap_explorer  # noqa: E402
 EXPLORERS["objective_gap_explorer"] = objective_gap_explorer
 
 __all__ = ["Explorer", "EXPLORERS", *EXPLORERS]
+from scoreedu.widgets.digits import digit_denoising_explorer  # noqa: E402
+
+EXPLORERS["digit_denoising_explorer"] = digit_denoising_explorer

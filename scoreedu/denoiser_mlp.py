@@ -1,0 +1,115 @@
+"""A noise-conditional score network for real data, written as a denoiser.
+
+Tweedie's formula ties the score of the noised data p_σ to the best denoiser:
+    E[x | x̃] = x̃ + σ² ∇ log p_σ(x̃),   so   s(x̃, σ) = (D(x̃, σ) − x̃) / σ².
+The network predicts D with the preconditioning of Karras et al. (2022, "EDM"):
+    D(x̃, σ) = c_skip(σ) x̃ + c_out(σ) F(c_in(σ) x̃, log σ),
+    c_skip = σ_d² / (σ² + σ_d²),  c_out = σ σ_d / √(σ² + σ_d²),  c_in = 1 / √(σ² + σ_d²),
+with σ_d the data's standard deviation: F's input and target both have unit scale at every σ,
+and D ≈ x̃ at small σ (nothing left to remove), D ≈ the mean at large σ.
+Training is denoising score matching, ½ λ(σ) ‖D(x + σz, σ) − x‖² with λ = 1 / c_out², which is
+σ⁴ / c_out² · ½‖s + z/σ‖²: the same objective as chapter 5, weighted so every σ counts alike.
+"""
+
+import copy
+import math
+
+import torch
+from torch import nn
+
+from scoreedu import validate
+from scoreedu.device import get_device
+
+
+def _sigma_column(sigma, x: torch.Tensor) -> torch.Tensor:
+    try:
+        sigma = torch.as_tensor(sigma, dtype=x.dtype, device=x.device)
+    except (TypeError, ValueError, RuntimeError) as err:
+        raise TypeError(f"sigma must be a number > 0 or an (N,) tensor; got {sigma!r}") from err
+    if sigma.dim() == 0:
+        sigma = sigma.expand(x.shape[0])
+    if tuple(sigma.shape) != (x.shape[0],) or not ((sigma > 0) & torch.isfinite(sigma)).all():
+        raise ValueError(
+            f"sigma must be a positive number or shape ({x.shape[0]},) of finite positive "
+            f"numbers; got shape {tuple(sigma.shape)}"
+        )
+    return sigma[:, None]
+
+
+class DenoiserMLP(nn.Module):
+    """D(x̃, σ) and s(x̃, σ) = (D − x̃)/σ² for data of dimension `dim` (see the module docstring).
+
+    F is an MLP with `depth` hidden layers of width `hidden` (SiLU) on [c_in x̃, embedding of
+    log σ]; the embedding is `n_freq` sine/cosine pairs. sigma_data: σ_d, the data's std.
+    forward(x, sigma) is the score (N, D); denoise(x, sigma) is D (N, D).
+    """
+
+    def __init__(
+        self,
+        dim: int,
+        hidden: int = 256,
+        depth: int = 3,
+        sigma_data: float = 0.5,
+        n_freq: int = 16,
+        device=None,
+        dtype=torch.float32,
+    ):
+        super().__init__()
+        validate.count(dim, "dim")
+        validate.count(hidden, "hidden")
+        validate.count(depth, "depth")
+        validate.count(n_freq, "n_freq")
+        validate.float_dtype(dtype)
+        self.dim, self.sigma_data = dim, validate.positive(sigma_data, "sigma_data")
+        device = get_device("cpu" if device is None else device)
+        freqs = torch.exp(torch.linspace(0, math.log(100), n_freq, dtype=dtype, device=device))
+        self.register_buffer("freqs", freqs)
+        widths = [dim + 2 * n_freq] + [hidden] * depth
+        layers = []
+        for a, b in zip(widths, widths[1:]):
+            layers += [nn.Linear(a, b, device=device, dtype=dtype), nn.SiLU()]
+        layers.append(nn.Linear(hidden, dim, device=device, dtype=dtype))
+        self.net = nn.Sequential(*layers)
+
+    def _embed(self, sigma):
+        angle = torch.log(sigma) / 4 * self.freqs
+        return torch.cat([torch.sin(angle), torch.cos(angle)], dim=1)
+
+    def denoise(self, x: torch.Tensor, sigma) -> torch.Tensor:
+        """D(x̃, σ) ≈ E[x | x̃]: (N, D)."""
+        validate.batch(x, dim=self.dim, finite=False)
+        sigma = _sigma_column(sigma, x)
+        var = sigma**2 + self.sigma_data**2
+        c_skip, c_out = self.sigma_data**2 / var, sigma * self.sigma_data / var.sqrt()
+        f = self.net(torch.cat([x / var.sqrt(), self._embed(sigma)], dim=1))
+        return c_skip * x + c_out * f
+
+    def forward(self, x: torch.Tensor, sigma) -> torch.Tensor:
+        """The score s(x̃, σ) = (D(x̃, σ) − x̃) / σ²: (N, D)."""
+        return (self.denoise(x, sigma) - x) / _sigma_column(sigma, x) ** 2
+
+
+def denoiser_loss(model: DenoiserMLP, x: torch.Tensor, sigma: torch.Tensor, z: torch.Tensor):
+    """½ mean of λ(σ) ‖D(x + σz, σ) − x‖², λ = (σ² + σ_d²)/(σ σ_d)². x, z: (N, D); sigma: (N,)."""
+    s = sigma[:, None]
+    weight = (s**2 + model.sigma_data**2) / (s * model.sigma_data) ** 2
+    return 0.5 * (weight * (model.denoise(x + s * z, sigma) - x) ** 2).sum(1).mean()
+
+
+class EMA:
+    """An exponential moving average of a model's weights, θ̄ ← β θ̄ + (1 − β) θ.
+
+    Averaging the last few thousand Adam steps removes most of the noise of the final iterate;
+    samplers are sensitive to that noise at small σ.
+    """
+
+    def __init__(self, model: nn.Module, decay: float = 0.999):
+        self.model, self.decay = copy.deepcopy(model).eval(), decay
+        for p in self.model.parameters():
+            p.requires_grad_(False)
+
+    @torch.no_grad()
+    def update(self, model: nn.Module, decay: float | None = None):
+        beta = self.decay if decay is None else decay
+        for avg, p in zip(self.model.parameters(), model.parameters()):
+            avg.lerp_(p.detach(), 1 - beta)

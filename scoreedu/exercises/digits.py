@@ -1,0 +1,86 @@
+"""Checkers for chapter 6's exercises: real data.
+
+1. the network calls of the probability-flow sampler (Heun) on 40 levels, then Tweedie;
+2. the noise level in the model's units y = 2x − 1 for noise σ on the pixels;
+3. write Tweedie's denoiser E[x | x̃] = x̃ + σ² s(x̃, σ), checked on Gaussians.
+"""
+
+import torch
+
+from scoreedu.distributions import Gaussian
+from scoreedu.exercises.feedback import NOT_ATTEMPTED, Feedback, check_number_with_slips
+
+LEVELS = 40  # Exercise 1: not the chapter's 30, so the answer is not in the text
+PIXEL_SIGMA = 0.15  # Exercise 2
+
+
+def network_calls(levels: int = LEVELS) -> int:
+    """Heun: 2 calls per interval but the last (Euler, 1), then 1 for Tweedie: 2(L − 2) + 2."""
+    return 2 * (levels - 2) + 1 + 1
+
+
+def check_network_calls(answer) -> Feedback:
+    """Exercise 1: network calls for 1 batch through probability_flow on 40 levels, denoised."""
+    slips = [
+        (2 * LEVELS, "that is two calls per level; there are L − 1 intervals, not L."),
+        (2 * (LEVELS - 1) + 1, "the last interval is an Euler step: one call, not two."),
+        (2 * (LEVELS - 1), "the last interval takes one call; and Tweedie's step needs one more."),
+        (network_calls() - 1, "you left out Tweedie's final step, which calls the network too."),
+    ]
+    return check_number_with_slips(answer, network_calls(), "the number of calls", slips)
+
+
+def check_model_sigma(answer) -> Feedback:
+    """Exercise 2: pixels x̃ = x + σz with σ = 0.15 give ỹ = 2x̃ − 1 with noise 2σ = 0.3."""
+    slips = [
+        (PIXEL_SIGMA, "y = 2x − 1 doubles every difference, the noise included."),
+        (PIXEL_SIGMA / 2, "the other way round: y = 2x − 1 stretches, so the noise doubles."),
+        (4 * PIXEL_SIGMA**2, "that is the variance (2σ)²; the question asks for the std."),
+        (2 * PIXEL_SIGMA - 1, "the shift by −1 moves the image, not the noise's size."),
+    ]
+    return check_number_with_slips(answer, 2 * PIXEL_SIGMA, "the model's σ", slips)
+
+
+def _cases():
+    g = torch.Generator().manual_seed(11)
+    for d, sigma in ((1, 0.3), (3, 1.0), (5, 2.5)):
+        a = torch.randn(d, d, generator=g, dtype=torch.float64)
+        prior = Gaussian(torch.randn(d, generator=g, dtype=torch.float64), a @ a.T + torch.eye(d))
+        noisy = prior.noised(sigma).sample(6, generator=g, dtype=torch.float64)
+        yield prior, sigma, noisy
+
+
+def check_tweedie(answer) -> Feedback:
+    """Exercise 3: answer(score, x_noisy, sigma) -> E[x | x̃], checked on Gaussian priors, where
+    E[x | x̃] = μ + Σ (Σ + σ² I)⁻¹ (x̃ − μ) is known in closed form."""
+    if answer is None:
+        return Feedback(False, NOT_ATTEMPTED, attempted=False)
+    if not callable(answer):
+        return Feedback(
+            False, f"answer should be a function (score, x_noisy, sigma); got {answer!r}"
+        )
+    for prior, sigma, noisy in _cases():
+        score = prior.noised(sigma).score  # s(x̃, σ) = ∇ log p_σ(x̃): its 2-argument form below
+        eye = torch.eye(prior.dim, dtype=torch.float64)
+        gain = prior.cov @ torch.linalg.inv(prior.cov + sigma**2 * eye)
+        expected = prior.mean + (noisy - prior.mean) @ gain.T
+        try:
+            got = torch.as_tensor(
+                answer(lambda x, s, f=score: f(x), noisy, sigma), dtype=torch.float64
+            )
+        except Exception as err:  # the learner's code may fail in any way: say how
+            return Feedback(False, f"calling your function raised {type(err).__name__}: {err}")
+        if tuple(got.shape) != tuple(expected.shape):
+            return Feedback(False, f"return shape {tuple(expected.shape)}; got {tuple(got.shape)}")
+        if torch.allclose(got, expected, atol=1e-8):
+            continue
+        s = score(noisy)
+        for wrong, message in (
+            (noisy + sigma * s, "that steps by σ s; Tweedie's step is σ² s."),
+            (noisy - sigma**2 * s, "the sign: the score points toward the data, so add σ² s."),
+            (sigma**2 * s, "that is only the correction σ² s: add it to x̃."),
+        ):
+            if torch.allclose(got, wrong, atol=1e-8):
+                return Feedback(False, message)
+        return Feedback(False, f"wrong values in D = {prior.dim}, σ = {sigma}: x̃ + σ² s(x̃, σ).")
+    return Feedback(True, "your denoiser is the posterior mean, in D = 1, 3 and 5 (exact here).")

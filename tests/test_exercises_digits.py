@@ -1,0 +1,29 @@
+"""Chapter 6's checkers accept the right answers and name the usual slips."""
+
+import torch
+
+from scoreedu.exercises import digits as ex
+
+
+def test_network_calls():
+    assert ex.network_calls() == 78 and ex.check_network_calls(78).correct
+    assert "Tweedie" in ex.check_network_calls(77).message
+    assert "Euler" in ex.check_network_calls(79).message
+    assert ex.network_calls(30) == 58  # the chapter's sampler, as its text says
+    assert not ex.check_network_calls(None).attempted
+
+
+def test_model_sigma():
+    assert ex.check_model_sigma(0.3).correct
+    assert "doubles" in ex.check_model_sigma(0.15).message
+    assert "variance" in ex.check_model_sigma(0.09).message
+
+
+def test_tweedie_checker_accepts_the_formula_and_names_slips():
+    assert ex.check_tweedie(lambda score, x, s: x + s**2 * score(x, s)).correct
+    assert "σ²" in ex.check_tweedie(lambda score, x, s: x + s * score(x, s)).message
+    assert "sign" in ex.check_tweedie(lambda score, x, s: x - s**2 * score(x, s)).message
+    assert "add it" in ex.check_tweedie(lambda score, x, s: s**2 * score(x, s)).message
+    assert "raised" in ex.check_tweedie(lambda score, x, s: 1 / 0).message
+    assert not ex.check_tweedie(lambda score, x, s: torch.zeros(2)).correct
+    assert not ex.check_tweedie(None).attempted

@@ -121,8 +121,16 @@ def seconds_per_step(
     return best / n_steps
 
 
-def at_budget(curves: Curves, step_seconds: float, budget: float) -> tuple[int, torch.Tensor]:
-    """(steps, divergences (S,)) at the last checkpoint whose steps fit in budget seconds."""
+def at_budget(
+    curves: Curves, step_seconds: float, budget: float, interpolate: bool = False
+) -> tuple[int, torch.Tensor]:
+    """(steps, divergences (S,)) of every seed when budget seconds run out.
+
+    Default: the last checkpoint whose steps fit in the budget. interpolate=True: the steps the
+    budget buys, floor(budget / step_seconds) up to the last checkpoint, and each seed's curve
+    read there by linear interpolation between its two neighbouring checkpoints, so that a dear
+    objective is not cut back to the checkpoint below (up to every - 1 steps lost).
+    """
     step_seconds = validate.positive(step_seconds, "step_seconds")
     budget = validate.positive(budget, "budget")
     within = (curves.steps * step_seconds <= budget * (1 + 1e-9)).nonzero()
@@ -132,7 +140,12 @@ def at_budget(curves: Curves, step_seconds: float, budget: float) -> tuple[int, 
             f"({int(curves.steps[0])} steps = {curves.steps[0].item() * step_seconds:.3g} s)"
         )
     j = within[-1, 0].item()
-    return int(curves.steps[j]), curves.fisher[:, j]
+    if not interpolate or j == len(curves.steps) - 1:
+        return int(curves.steps[j]), curves.fisher[:, j]
+    steps = int(budget * (1 + 1e-9) / step_seconds)
+    lo, hi = curves.steps[j].item(), curves.steps[j + 1].item()
+    t = (steps - lo) / (hi - lo)  # in [0, 1): the share of the way to the next checkpoint
+    return steps, (1 - t) * curves.fisher[:, j] + t * curves.fisher[:, j + 1]
 
 
 def separated(lower: torch.Tensor, higher: torch.Tensor) -> bool:

@@ -71,6 +71,17 @@ def test_at_budget_takes_the_last_checkpoint_within_the_budget():
         at_budget(curves, 0.01, 0.5)
 
 
+def test_at_budget_interpolates_between_checkpoints_when_asked():
+    curves = Curves(torch.tensor([100, 200, 300]), torch.tensor([[3.0, 2.0, 1.0]]), [])
+    steps, values = at_budget(curves, 0.01, 2.5, interpolate=True)
+    assert steps == 250 and values.item() == pytest.approx(1.5)  # halfway from 200 to 300
+    assert at_budget(curves, 0.01, 2.0, interpolate=True)[0] == 200  # on a checkpoint: its value
+    assert at_budget(curves, 0.001, 100.0, interpolate=True) == (
+        300,
+        torch.tensor([1.0]),
+    )  # no more
+
+
 def test_seconds_per_step_sees_a_slower_loss():
     def slow(model, x):
         time.sleep(0.003)

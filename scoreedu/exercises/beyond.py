@@ -13,7 +13,7 @@ from scoreedu.exercises.feedback import NOT_ATTEMPTED, Feedback, check_function,
 
 # Exercise 1: data N(0, I) in D = 3 dimensions, noised with σ = 0.5.
 GAP_DIM, GAP_SIGMA = 3, 0.5
-# Exercise 3: the ladder and step of the chapter's section 5 (σ from 4 down to 0.1, ε = 0.002).
+# Exercise 3: the ladder and step of the chapter's section 6 (σ from 4 down to 0.1, ε = 0.002).
 EPSILON, SIGMA_FIRST, SIGMA_LAST = 0.002, 4.0, 0.1
 # Exercise 4: a share is right within this window around the half the chains start on.
 PLAIN_WINDOW = 0.05
@@ -30,13 +30,13 @@ def _number(answer, name):
 
 
 def denoising_gap(dim: int = GAP_DIM, sigma: float = GAP_SIGMA) -> float:
-    """C = ½ E‖z/σ‖² − ½ E‖∇log p_σ‖² = ½ (D/σ² − D/(1 + σ²)) for data N(0, I)."""
+    """C_σ = ½ E‖z/σ‖² − ½ E‖∇log p_σ‖² = ½ (D/σ² − D/(1 + σ²)) for data N(0, I)."""
     return 0.5 * (dim / sigma**2 - dim / (1 + sigma**2))
 
 
 def check_denoising_gap(answer) -> Feedback:
     """Exercise 1: DSM − explicit-on-p_σ for data N(0, I), D = 3, σ = 0.5 (3 digits)."""
-    value, early = _number(answer, "the gap C")
+    value, early = _number(answer, "the gap C_σ")
     if early is not None:
         return early
     expected = denoising_gap()
@@ -49,7 +49,7 @@ def check_denoising_gap(answer) -> Feedback:
     if abs(value - 2 * expected) < 1e-3:
         return Feedback(False, f"{value:g} is twice the gap: both objectives carry a ½.")
     return check_number(
-        value, expected, "the gap C", hint="Use C = ½(D/σ² − tr (Σ + σ²I)⁻¹) with Σ = I."
+        value, expected, "the gap C_σ", hint="Use C_σ = ½(D/σ² − tr (Σ + σ²I)⁻¹) with Σ = I."
     )
 
 
@@ -83,7 +83,8 @@ def check_annealed_step(answer) -> Feedback:
         return Feedback(
             False,
             f"{value:g} scales ε by σ_1/σ_L; the step grows with the variance, σ_1²/σ_L², "
-            "because the score of p_σ shrinks like 1/σ².",
+            "because p_σ's curvature shrinks like 1/σ² (its score like 1/σ): then √α·‖s‖, "
+            "the drift against the noise, is the same at every level.",
         )
     if abs(value - EPSILON) < 1e-12:
         return Feedback(False, "ε is the step at the last level σ_L; the first is larger.")

@@ -170,6 +170,23 @@ def test_gaussian_rivals_are_exact_for_gaussian_data():
     assert torch.equal(filled[:, known], x[:4, known])
 
 
+def test_gaussian_inpaint_samples_the_conditional_gaussian():
+    # Data far from the clipping bounds: the draws' covariance is Σ_uu − Σ_uk Σ_kk⁻¹ Σ_ku.
+    g = torch.Generator().manual_seed(0)
+    mix = torch.randn(64, 64, generator=g, dtype=torch.float64) / 64
+    x = (0.5 + 0.5 * torch.randn(4000, 64, generator=g, dtype=torch.float64) @ mix).float()
+    known = torch.arange(64) < 32
+    one = x[:1].expand(4000, 64)
+    draws = digits.gaussian_inpaint(x, one, known, torch.Generator().manual_seed(1)).double()
+    cov = torch.cov(x.double().T)
+    k, u = known, ~known
+    expected = cov[u][:, u] - cov[u][:, k] @ torch.linalg.solve(cov[k][:, k], cov[k][:, u])
+    assert torch.allclose(torch.cov(draws[:, u].T), expected, atol=0.1 * expected.diag().max())
+    mean_fill = digits.gaussian_inpaint(x, x[:1], known)
+    assert torch.allclose(draws.mean(0), mean_fill[0].double(), atol=0.01)
+    assert torch.equal(draws[:, known], one[:, known]) and draws.std(0)[u].min() > 0
+
+
 def test_image_grid_places_tiles_with_gaps():
     x = torch.zeros(3, 64)
     x[1, 0] = 1.0  # top-left pixel of the second image

@@ -218,3 +218,17 @@ def test_chapter_functions_follow_the_device(device, one_thread):
     assert all(o.device == x.device and o.shape == (4, 64) for o in outputs)
     q = quality(train_classifier(x, y, steps=3), outputs[0], x[:50], x)
     assert all(isinstance(v, float) for v in q.values())
+
+
+def test_network_calls_per_sampler_are_as_the_chapter_lists():
+    # Chapter 6, section 6: 251, 200, 199 and 58 calls per batch, the final Tweedie step included.
+    model = digits.train_score_model(digits.load_digits("train")[:64], steps=1, hidden=8, depth=1)
+    calls = []
+    model.register_forward_hook(lambda module, inputs, output: calls.append(1))
+    counted = {}
+    for name in digits.SAMPLERS:
+        calls.clear()
+        digits.sample(model, 2, torch.Generator().manual_seed(0), sampler=name)
+        counted[name] = len(calls)
+    expected = [251, 200, 199, 58]
+    assert counted == dict(zip(digits.SAMPLERS, expected))

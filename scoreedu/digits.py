@@ -39,7 +39,7 @@ SETTINGS = {
     "ema": 0.999,
     "log_sigma_mean": -1.0,  # training σ ~ exp(N(mean, std²)): most weight on σ in 0.03–6
     "log_sigma_std": 1.4,
-    "sigma_max": 20.0,  # ≫ the largest distance between two digits in y (about 12)
+    "sigma_max": 20.0,  # twice the largest distance between two training digits in y (9.6)
     "sigma_min": 0.002,
     "sampler_steps": 30,
 }
@@ -242,8 +242,10 @@ def inpaint(
 
     known: (64,) bool, True where a pixel is given. Reverse diffusion (`levels` Karras levels),
     where before each step the known pixels are replaced by a fresh noising of their true values
-    at the current σ, so the unknown ones follow p(x_unknown | x_known) (the "replacement"
-    method, Song et al. 2021). Ends with Tweedie's step and the known pixels put back.
+    at the current σ, so the unknown ones follow p(x_unknown | x_known) approximately (the
+    "replacement" method, Song et al. 2021; the fresh noising ignores the path the unknown pixels
+    took, which RePaint, Lugmayr et al. 2022, and Chung et al. 2022 correct at extra cost).
+    Ends with Tweedie's step and the known pixels put back.
     """
     validate.batch(x_known, "x_known", dim=64)
     validate.generator(generator)
@@ -262,15 +264,26 @@ def inpaint(
     return torch.where(known, x_known, to_pixels(y))
 
 
-def gaussian_inpaint(x_train: torch.Tensor, x_known: torch.Tensor, known: torch.Tensor):
+def gaussian_inpaint(
+    x_train: torch.Tensor, x_known: torch.Tensor, known: torch.Tensor, generator=None
+):
     """The rival: the unknown pixels set to their conditional mean under the Gaussian fitted to
-    x_train, μ_u + Σ_uk Σ_kk⁻¹ (x_k − μ_k): (N, 64), clipped to [0, 1]."""
+    x_train, μ_u + Σ_uk Σ_kk⁻¹ (x_k − μ_k): (N, 64), clipped to [0, 1].
+
+    With a generator they are instead drawn from the conditional N(that mean,
+    Σ_uu − Σ_uk Σ_kk⁻¹ Σ_ku), then clipped: a sample, to compare with the model's sampled fills.
+    """
     validate.batch(x_known, "x_known", dim=64)
+    validate.generator(generator)
     mean, cov = _gaussian_fit(validate.batch(x_train, "x_train"))
     k, u = known, ~known
     gain = cov[u][:, k] @ torch.linalg.inv(cov[k][:, k])
     filled = x_known.double().clone()
     filled[:, u] = mean[u] + (filled[:, k] - mean[k]) @ gain.T
+    if generator is not None:
+        spread = torch.linalg.cholesky(cov[u][:, u] - gain @ cov[k][:, u])
+        z = standard_normal((len(filled), spread.shape[0]), filled, generator)
+        filled[:, u] += z @ spread.T
     return filled.clamp(0, 1).to(x_known.dtype)
 
 

@@ -170,6 +170,23 @@ def test_gaussian_rivals_are_exact_for_gaussian_data():
     assert torch.equal(filled[:, known], x[:4, known])
 
 
+def test_gaussian_inpaint_samples_the_conditional_gaussian():
+    # Data far from the clipping bounds: the draws' covariance is Σ_uu − Σ_uk Σ_kk⁻¹ Σ_ku.
+    g = torch.Generator().manual_seed(0)
+    mix = torch.randn(64, 64, generator=g, dtype=torch.float64) / 64
+    x = (0.5 + 0.5 * torch.randn(4000, 64, generator=g, dtype=torch.float64) @ mix).float()
+    known = torch.arange(64) < 32
+    one = x[:1].expand(4000, 64)
+    draws = digits.gaussian_inpaint(x, one, known, torch.Generator().manual_seed(1)).double()
+    cov = torch.cov(x.double().T)
+    k, u = known, ~known
+    expected = cov[u][:, u] - cov[u][:, k] @ torch.linalg.solve(cov[k][:, k], cov[k][:, u])
+    assert torch.allclose(torch.cov(draws[:, u].T), expected, atol=0.1 * expected.diag().max())
+    mean_fill = digits.gaussian_inpaint(x, x[:1], known)
+    assert torch.allclose(draws.mean(0), mean_fill[0].double(), atol=0.01)
+    assert torch.equal(draws[:, known], one[:, known]) and draws.std(0)[u].min() > 0
+
+
 def test_image_grid_places_tiles_with_gaps():
     x = torch.zeros(3, 64)
     x[1, 0] = 1.0  # top-left pixel of the second image
@@ -201,3 +218,17 @@ def test_chapter_functions_follow_the_device(device, one_thread):
     assert all(o.device == x.device and o.shape == (4, 64) for o in outputs)
     q = quality(train_classifier(x, y, steps=3), outputs[0], x[:50], x)
     assert all(isinstance(v, float) for v in q.values())
+
+
+def test_network_calls_per_sampler_are_as_the_chapter_lists():
+    # Chapter 6, section 6: 251, 200, 199 and 58 calls per batch, the final Tweedie step included.
+    model = digits.train_score_model(digits.load_digits("train")[:64], steps=1, hidden=8, depth=1)
+    calls = []
+    model.register_forward_hook(lambda module, inputs, output: calls.append(1))
+    counted = {}
+    for name in digits.SAMPLERS:
+        calls.clear()
+        digits.sample(model, 2, torch.Generator().manual_seed(0), sampler=name)
+        counted[name] = len(calls)
+    expected = [251, 200, 199, 58]
+    assert counted == dict(zip(digits.SAMPLERS, expected))

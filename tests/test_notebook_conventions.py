@@ -137,3 +137,13 @@ def test_nbval_markers_are_exact_and_explained(name):
             assert i + 1 < len(lines) and lines[i + 1].lstrip().startswith("#"), (
                 f"{name}: say why the output varies in a comment after {line.strip()!r}"
             )
+
+
+@pytest.mark.parametrize("name", PRESENT)
+def test_no_check_is_stored_as_markdown(name):
+    # A cell of asserts stored as markdown renders as prose and never runs: its claim is unchecked.
+    for cell in load(name)["cells"]:
+        if cell["cell_type"] == "markdown":
+            lines = [line.lstrip() for line in source(cell).splitlines()]
+            code = [line for line in lines if line.startswith(("assert ", "import ", "print("))]
+            assert not code, f"{name}: a markdown cell holds code that never runs: {code[0]!r}"

@@ -78,6 +78,11 @@ class DenoiserMLP(nn.Module):
     def denoise(self, x: torch.Tensor, sigma) -> torch.Tensor:
         """D(x̃, σ) ≈ E[x | x̃]: (N, D)."""
         validate.batch(x, dim=self.dim, finite=False)
+        if x.dtype == torch.float64 and self.freqs.dtype == torch.float32:
+            raise TypeError(
+                f"x is float64 but the model is {self.freqs.dtype}: pass x.float() "
+                f"(or build the model with dtype=torch.float64)"
+            )
         sigma = _sigma_column(sigma, x)
         var = sigma**2 + self.sigma_data**2
         c_skip, c_out = self.sigma_data**2 / var, sigma * self.sigma_data / var.sqrt()
@@ -91,7 +96,12 @@ class DenoiserMLP(nn.Module):
 
 def denoiser_loss(model: DenoiserMLP, x: torch.Tensor, sigma: torch.Tensor, z: torch.Tensor):
     """½ mean of λ(σ) ‖D(x + σz, σ) − x‖², λ = (σ² + σ_d²)/(σ σ_d)². x, z: (N, D); sigma: (N,)."""
-    s = sigma[:, None]
+    if not isinstance(model, DenoiserMLP):
+        raise TypeError(f"model must be a DenoiserMLP; got {type(model).__name__}")
+    validate.batch(x, dim=model.dim)
+    validate.batch(z, "z", dim=model.dim)
+    validate.like_x(z, x, "z")
+    s = _sigma_column(sigma, x)
     weight = (s**2 + model.sigma_data**2) / (s * model.sigma_data) ** 2
     return 0.5 * (weight * (model.denoise(x + s * z, sigma) - x) ** 2).sum(1).mean()
 
@@ -104,6 +114,10 @@ class EMA:
     """
 
     def __init__(self, model: nn.Module, decay: float = 0.999):
+        validate.module(model)
+        decay = validate.real(decay, "decay")
+        if not 0 <= decay < 1:
+            raise ValueError(f"decay must be a number in [0, 1); got {decay}")
         self.model, self.decay = copy.deepcopy(model).eval(), decay
         for p in self.model.parameters():
             p.requires_grad_(False)

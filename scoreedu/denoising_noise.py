@@ -24,12 +24,14 @@ def denoising_losses(score_model, x: torch.Tensor, z: torch.Tensor, sigma: float
     sigma = validate.positive(sigma, "sigma")
     validate.callable_(score_model, "score_model")
     validate.batch(x)
+    validate.batch(z, "z", dim=x.shape[1])
     validate.like_x(z, x, "z")
     s = validate.like_x(score_model(x + sigma * z), x, "score_model")
     return 0.5 * ((s + z / sigma) ** 2).sum(1)
 
 
 def _batches(x, batch_size, n_batches, generator):
+    validate.batch(x)
     validate.count(batch_size, "batch_size")
     validate.count(n_batches, "n_batches", minimum=2)
     validate.generator(generator)

@@ -79,3 +79,17 @@ def test_bad_input_is_named():
         loss_spread(lambda y: y, x, 0.5, 4, 1)
     with pytest.raises(TypeError, match="model"):
         gradient_spread(lambda y: y, x, 0.5)
+
+
+def test_bad_noise_and_data_are_named():
+    x = gaussian_data(10)
+    with pytest.raises(TypeError, match="z"):
+        denoising_losses(lambda y: y, x, x.long(), 0.5)
+    with pytest.raises(ValueError, match="z"):
+        denoising_losses(lambda y: y, x, torch.full_like(x, float("nan")), 0.5)
+    with pytest.raises(TypeError, match="x"):
+        loss_spread(lambda y: y, x.tolist(), 0.5, 4, 2)
+    with pytest.raises(TypeError, match="x"):
+        loss_difference_spread(lambda y: y, lambda y: y, x.long(), 0.5, 4, 2)
+    with pytest.raises(TypeError, match="x"):
+        gradient_spread(ScoreMLP(2), x.long(), 0.5, 4, 2)

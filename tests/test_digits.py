@@ -77,6 +77,29 @@ def test_ema_averages_the_weights():
     assert torch.allclose(ema.model.weight, before + 1.0)
 
 
+def test_denoiser_loss_and_ema_name_bad_input():
+    model = DenoiserMLP(4, hidden=8, depth=1)
+    x, sigma = torch.randn(6, 4), torch.rand(6) + 0.2
+    with pytest.raises(TypeError, match="model"):
+        denoiser_loss(lambda y, s: y, x, sigma, x)
+    with pytest.raises(ValueError, match="x"):
+        denoiser_loss(model, x[:, :3], sigma, x)
+    with pytest.raises(ValueError, match="z"):
+        denoiser_loss(model, x, sigma, x[:3])
+    with pytest.raises(ValueError, match="z"):
+        denoiser_loss(model, x, sigma, torch.full_like(x, float("nan")))
+    with pytest.raises(ValueError, match="sigma"):
+        denoiser_loss(model, x, sigma[:3], x)
+    with pytest.raises(TypeError, match="float32"):
+        model.denoise(x.double(), 0.5)
+    with pytest.raises(TypeError, match="model"):
+        EMA("model")
+    with pytest.raises(ValueError, match="decay"):
+        EMA(model, decay=1.0)
+    with pytest.raises(TypeError, match="decay"):
+        EMA(model, decay="0.9")
+
+
 @pytest.fixture(scope="module")
 def small_model():
     x = digits.load_digits("train")

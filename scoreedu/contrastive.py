@@ -103,14 +103,10 @@ def loss_gradient_draws(energy, loss, n_draws: int) -> torch.Tensor:
     """
     validate.callable_(loss, "loss")
     n_draws = validate.count(n_draws, "n_draws")
-    if not callable(getattr(energy, "parameters", None)):
-        raise TypeError(f"energy must be a torch.nn.Module; got {type(energy).__name__}")
-    params = [p for p in energy.parameters() if p.requires_grad]
-    if not params:
-        raise ValueError("energy has no trainable parameters")
+    params = validate.module(energy, "energy")
     rows = []
     for _ in range(n_draws):
-        grads = torch.autograd.grad(loss(energy), params)
+        grads = torch.autograd.grad(validate.scalar_loss(loss(energy), "loss"), params)
         rows.append(torch.cat([g.reshape(-1) for g in grads]).to(torch.float64))
     return torch.stack(rows)
 
@@ -125,6 +121,7 @@ def gap_and_standard_error(draws: torch.Tensor, reference: torch.Tensor) -> tupl
     validate.batch(draws, "draws")
     if draws.shape[0] < 2:
         raise ValueError(f"draws needs at least 2 rows to measure a spread; got {draws.shape[0]}")
+    reference = validate.tensor(reference, "reference", dtype=draws.dtype, device=draws.device)
     if reference.shape != draws.shape[1:]:
         raise ValueError(
             f"reference must have shape ({draws.shape[1]},) like a row of draws; "

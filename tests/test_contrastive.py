@@ -119,6 +119,15 @@ def test_bad_input_is_refused_by_name():
         loss_gradient_draws(energy, 3, 2)
     with pytest.raises(ValueError, match="diverged"):
         model_chains(DoubleWell(2, height=50.0), x + 3, 10.0, 20, gen())
+    with pytest.raises(ValueError, match="loss"):
+        loss_gradient_draws(energy, lambda m: m(x), 2)
+    with pytest.raises(TypeError, match="energy"):
+        loss_gradient_draws("energy", lambda m: m(x).sum(), 2)
+    draws = torch.zeros(4, 3, dtype=torch.float64)
+    with pytest.raises(ValueError, match="reference"):
+        gap_and_standard_error(draws, torch.tensor([0.0, float("nan"), 0.0]))
+    with pytest.raises(TypeError, match="reference"):
+        gap_and_standard_error(draws, "ref")
 
 
 def test_chains_and_loss_follow_the_device_and_dtype(device):

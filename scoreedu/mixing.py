@@ -25,6 +25,12 @@ def component_shares(mixture, x: torch.Tensor) -> torch.Tensor:
             f"got {type(mixture).__name__}"
         )
     r = mixture.responsibilities(x)
+    if not isinstance(r, torch.Tensor) or r.dim() != 2 or r.shape[0] != x.shape[0]:
+        shape = tuple(r.shape) if isinstance(r, torch.Tensor) else type(r).__name__
+        raise ValueError(
+            f"mixture.responsibilities(x) must return shape (N, K) with N = {x.shape[0]}; "
+            f"got {shape}"
+        )
     return torch.bincount(r.argmax(1), minlength=r.shape[1]).to(x.dtype) / x.shape[0]
 
 
@@ -36,10 +42,19 @@ def steps_to_mix(steps, values, target, atol: float):
     of its entries is within atol. Returns that step count (an int), or None when even the last
     checkpoint is not near: the chain has not mixed within the run.
     """
-    steps = validate.tensor(steps, "steps").flatten().cpu()
+    steps = validate.tensor(steps, "steps").cpu()
     values = validate.tensor(values, "values").cpu()
     target = validate.tensor(target, "target").cpu()
     atol = validate.positive(atol, "atol")
+    if steps.dim() != 1:
+        raise ValueError(f"steps must be 1-D, (C,); got shape {tuple(steps.shape)}")
+    if values.dim() not in (1, 2):
+        raise ValueError(f"values must have shape (C,) or (C, K); got {tuple(values.shape)}")
+    if target.shape not in ((), values.shape[1:]):
+        raise ValueError(
+            f"target must be a number or have shape {tuple(values.shape[1:])} like a row of "
+            f"values; got {tuple(target.shape)}"
+        )
     if values.shape[0] != steps.shape[0]:
         raise ValueError(
             f"values must have one row per step: {steps.shape[0]} steps, got {values.shape[0]}"

@@ -30,6 +30,13 @@ def test_component_shares_refuse_what_is_not_a_mixture():
     with pytest.raises(ValueError, match=r"x must have shape \(N, D\)"):
         component_shares(GaussianMixture([[0.0]], [1.0], [1.0]), torch.zeros(3))
 
+    class Flat:
+        def responsibilities(self, x):
+            return torch.ones(x.shape[0])
+
+    with pytest.raises(ValueError, match="responsibilities"):
+        component_shares(Flat(), torch.zeros(3, 1))
+
 
 def test_steps_to_mix_is_the_start_of_the_last_run_of_near_values():
     steps = [0, 100, 200, 300, 400, 500]
@@ -54,6 +61,10 @@ def test_steps_to_mix_needs_every_entry_near():
         (([0, 1], [0.1, 0.2], 0.0, 0.0), ValueError, "atol"),
         (([0, 1], [0.1, math.nan], 0.0, 0.1), ValueError, "values must be finite"),
         (([0, 1], "ab", 0.0, 0.1), TypeError, "values must be numbers"),
+        (([[0, 1]], [0.1, 0.2], 0.0, 0.1), ValueError, "steps must be 1-D"),
+        (([0, 1], [[[0.1]], [[0.2]]], 0.0, 0.1), ValueError, "values must have shape"),
+        (([0, 1], [[0.1, 0.2], [0.3, 0.4]], [0.0, 0.1, 0.2], 0.1), ValueError, "target"),
+        (([0, 1], [0.1, 0.2], [0.0, 0.1], 0.1), ValueError, "target"),
     ],
 )
 def test_steps_to_mix_refuses_bad_input(args, error, words):

@@ -182,10 +182,14 @@ def _check_sampler(score, x0, sigmas, generator):
     validate.callable_(score, "score")
     validate.batch(x0, "x0")
     validate.generator(generator)
-    sigmas = _check_sigmas(sigmas)
-    if sigmas.numel() < 2:
+    checked = _check_sigmas(sigmas)
+    if torch.as_tensor(sigmas).dim() != 1:
+        raise ValueError(
+            f"sigmas must be 1-D, (L,); got shape {tuple(torch.as_tensor(sigmas).shape)}"
+        )
+    if checked.numel() < 2:
         raise ValueError("sigmas must hold at least two levels (a start and an end)")
-    return sigmas.tolist()
+    return checked.tolist()
 
 
 def tweedie_denoise(score, x: torch.Tensor, sigma: float) -> torch.Tensor:
@@ -197,7 +201,12 @@ def tweedie_denoise(score, x: torch.Tensor, sigma: float) -> torch.Tensor:
     validate.callable_(score, "score")
     validate.batch(x)
     sigma = validate.positive(sigma, "sigma")
-    return x + sigma**2 * _noise_conditional_score(score, x, sigma)
+    out = x + sigma**2 * _noise_conditional_score(score, x, sigma)
+    if not torch.isfinite(out).all():
+        raise ValueError(
+            f"score returned NaN or inf at sigma = {sigma:g}: Tweedie's step is not finite"
+        )
+    return out
 
 
 def _corrector(score, x, sigma, snr, generator):

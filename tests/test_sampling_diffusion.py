@@ -116,6 +116,9 @@ def test_karras_sigmas_endpoints_order_and_rho():
         (lambda: probability_flow(noised_score, torch.zeros(3), SIGMAS), ValueError, "x0"),
         (lambda: probability_flow(lambda x, s: x[:, :2], start(2), SIGMAS), ValueError, "score"),
         (lambda: tweedie_denoise(noised_score, start(2), -1.0), ValueError, "sigma"),
+        (lambda: tweedie_denoise(lambda x, s: x / 0.0, start(2), 0.5), ValueError, "score"),
+        (lambda: probability_flow(noised_score, start(2), [[1.0, 0.5]]), ValueError, "1-D"),
+        (lambda: reverse_diffusion(noised_score, start(2), [[1.0], [0.5]]), ValueError, "1-D"),
     ],
 )  # fmt: skip
 def test_samplers_name_bad_input(call, error, words):

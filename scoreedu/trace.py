@@ -118,12 +118,19 @@ def hutchinson_with_probes(f, x: torch.Tensor, v: torch.Tensor) -> torch.Tensor:
     """
     validate.callable_(f, "f")
     validate.batch(x)
-    if not isinstance(v, torch.Tensor) or v.dim() != 3 or v.shape[1:] != x.shape:
-        raise ValueError(f"v must be an (m, N, D) tensor with (N, D) = {tuple(x.shape)}; got {v!r}")
+    if isinstance(v, torch.Tensor) and not v.is_floating_point():
+        raise TypeError(f"v must hold floating-point probes like x ({x.dtype}); got {v.dtype}")
+    v = validate.tensor(v, "v", dtype=x.dtype, device=x.device)
+    if v.dim() != 3 or v.shape[1:] != x.shape:
+        raise ValueError(
+            f"v must be an (m, N, D) tensor with (N, D) = {tuple(x.shape)}; got {tuple(v.shape)}"
+        )
+    if v.shape[0] < 1:
+        raise ValueError("v must hold at least one probe (m >= 1); got m = 0")
     with torch.enable_grad():
         x = _with_grad(x)
         out = validate.differentiable(validate.like_x(f(x), x, "f"), "f")
-        return _mean_over_probes(out, x, v.to(x))
+        return _mean_over_probes(out, x, v)
 
 
 def has_structured_trace(f) -> bool:

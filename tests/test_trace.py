@@ -334,3 +334,9 @@ def test_hutchinson_over_every_sign_vector_is_the_exact_trace():
     assert not torch.allclose(half, exact, atol=1e-6)
     with pytest.raises(ValueError, match="v must be"):
         hutchinson_with_probes(f, x, v[0])
+    with pytest.raises(ValueError, match="v must be finite"):
+        hutchinson_with_probes(f, x, v * float("nan"))
+    with pytest.raises(TypeError, match="v must hold floating"):
+        hutchinson_with_probes(f, x, v.long())
+    with pytest.raises(ValueError, match="at least one probe"):
+        hutchinson_with_probes(f, x, v[:0])

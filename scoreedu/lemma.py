@@ -189,7 +189,10 @@ def sampled_gap(score_model, x: torch.Tensor, true_score) -> tuple[float, float]
     validate.callable_(score_model, "score_model")
     validate.callable_(true_score, "true_score")
     validate.batch(x)
-    psi = validate.like_x(true_score(x), x, "true_score").detach()
+    if x.shape[0] < 2:
+        raise ValueError(f"x needs at least 2 rows for a standard error; got {x.shape[0]}")
+    psi = validate.batch(true_score(x), "true_score", dim=x.shape[1])
+    psi = validate.like_x(psi, x, "true_score").detach()
     s = validate.like_x(score_model(x), x, "score_model").detach()
     per_sample = 0.5 * (psi**2).sum(1) - (s * psi).sum(1) - jacobian_trace(score_model, x).detach()
     return per_sample.mean().item(), per_sample.std().item() / math.sqrt(x.shape[0])

@@ -218,6 +218,12 @@ def test_sampled_gap_estimates_the_same_constant_for_every_model():
         assert abs(gap - 4.0) < 4 * error and 0 < error < 0.1
     with pytest.raises(ValueError, match="true_score"):
         sampled_gap(GaussianScoreModel(2), x, lambda t: t[:, 0])
+    with pytest.raises(ValueError, match="true_score must be finite"):
+        sampled_gap(GaussianScoreModel(2), x, lambda t: t / 0.0)
+    with pytest.raises(TypeError, match="true_score"):
+        sampled_gap(GaussianScoreModel(2), x, lambda t: t.tolist())
+    with pytest.raises(ValueError, match="at least 2 rows"):
+        sampled_gap(GaussianScoreModel(2), x[:1], mix.score)
 
 
 def test_sampled_gap_follows_the_device(device):

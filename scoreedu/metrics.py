@@ -35,12 +35,23 @@ def gaussian_frechet(mean1, cov1, mean2, cov2) -> torch.Tensor:
     eigendecompositions (the product's square root is that of a symmetric matrix, so no
     complex values appear). Returns a 0-dim float64 tensor.
     """
-    mean1, mean2 = (validate.tensor(m, "mean") for m in (mean1, mean2))
-    cov1, cov2 = (validate.tensor(c, "cov") for c in (cov1, cov2))
-    f = mean1.shape[0]
-    for name, t, shape in (("mean2", mean2, (f,)), ("cov1", cov1, (f, f)), ("cov2", cov2, (f, f))):
+    mean1, mean2 = validate.tensor(mean1, "mean1"), validate.tensor(mean2, "mean2")
+    cov1, cov2 = validate.tensor(cov1, "cov1"), validate.tensor(cov2, "cov2")
+    if cov1.dim() != 2 or cov1.shape[0] != cov1.shape[1] or cov1.shape[0] == 0:
+        raise ValueError(f"cov1 must be a square (F, F) matrix; got shape {tuple(cov1.shape)}")
+    f = cov1.shape[0]
+    for name, t, shape in (("mean1", mean1, (f,)), ("mean2", mean2, (f,)), ("cov2", cov2, (f, f))):
         if tuple(t.shape) != shape:
-            raise ValueError(f"{name} must have shape {shape}; got {tuple(t.shape)}")
+            raise ValueError(f"{name} must have shape {shape} like cov1; got {tuple(t.shape)}")
+    for name, c in (("cov1", cov1), ("cov2", cov2)):
+        scale = c.abs().max().item()
+        if (c - c.T).abs().max().item() > 1e-8 * scale:
+            raise ValueError(f"{name} must be symmetric (a covariance matrix)")
+        if torch.linalg.eigvalsh(c).min().item() < -1e-8 * scale:
+            raise ValueError(
+                f"{name} must be positive semi-definite (a covariance matrix); "
+                f"it has a negative eigenvalue"
+            )
     root1 = _sqrt_psd(cov1)
     cross = torch.linalg.eigvalsh(root1 @ cov2 @ root1).clamp(min=0).sqrt().sum()
     return ((mean1 - mean2) ** 2).sum() + torch.trace(cov1) + torch.trace(cov2) - 2 * cross
@@ -97,7 +108,10 @@ def train_classifier(
     validate.batch(x)
     if not isinstance(y, torch.Tensor) or y.dtype != torch.int64 or tuple(y.shape) != (len(x),):
         raise ValueError(f"y must be an int64 tensor of shape ({len(x)},) of labels")
+    if y.min().item() < 0:
+        raise ValueError(f"y must hold labels >= 0; got {y.min().item()}")
     validate.count(steps, "steps")
+    validate.count(seed, "seed", minimum=0)
     lr = validate.positive(lr, "lr")
     with torch.random.fork_rng(devices=[]):
         torch.manual_seed(seed)
@@ -146,6 +160,10 @@ def quality(
     "frechet" (to the test set's features), "min_share"/"max_share" (the rarest and commonest
     label's share), "confidence", and "nearest" (the median distance to the training set).
     """
+    for name, t in (("x", x), ("test", test), ("train", train)):
+        validate.batch(t, name, dim=x.shape[1] if name != "x" else None)
+        if t.shape[0] < 2:
+            raise ValueError(f"{name} needs at least 2 rows; got {t.shape[0]}")
     with torch.no_grad():
         fd = frechet_distance(classifier.features(x), classifier.features(test))
     balance = class_balance(classifier, x)

@@ -5,11 +5,13 @@ import scipy.linalg
 import torch
 
 from scoreedu.metrics import (
+    DigitClassifier,
     class_balance,
     frechet_distance,
     gaussian_frechet,
     mean_confidence,
     nearest_distances,
+    quality,
     train_classifier,
 )
 
@@ -59,6 +61,22 @@ def test_frechet_distance_of_samples_tends_to_the_closed_form():
          ValueError, "cov1"),
         (lambda: nearest_distances(torch.zeros(2, 3), torch.zeros(2, 4)), ValueError, "reference"),
         (lambda: train_classifier(torch.zeros(4, 3), torch.zeros(4)), ValueError, "y"),
+        (lambda: gaussian_frechet(torch.zeros(2, 1), torch.eye(2), torch.zeros(2), torch.eye(2)),
+         ValueError, "mean1"),
+        (lambda: gaussian_frechet(torch.zeros(2), torch.eye(2), torch.zeros(2),
+                                  torch.tensor([[1.0, 0.5], [0.0, 1.0]])), ValueError, "cov2"),
+        (lambda: gaussian_frechet(torch.zeros(2), -torch.eye(2), torch.zeros(2), torch.eye(2)),
+         ValueError, "cov1 must be positive semi-definite"),
+        (lambda: train_classifier(torch.zeros(4, 3), torch.tensor([0, 1, -1, 0])), ValueError,
+         "labels >= 0"),
+        (lambda: train_classifier(torch.zeros(2, 3), torch.tensor([0, 1]), seed=-1), ValueError,
+         "seed"),
+        (lambda: quality(DigitClassifier(3), torch.zeros(1, 3), torch.zeros(4, 3),
+                         torch.zeros(4, 3)), ValueError, "x needs at least 2 rows"),
+        (lambda: quality(DigitClassifier(3), torch.zeros(4, 3), torch.zeros(4, 2),
+                         torch.zeros(4, 3)), ValueError, "test"),
+        (lambda: quality(DigitClassifier(3), torch.zeros(4, 3), torch.zeros(4, 3),
+                         [[0.0, 0.0, 0.0]]), TypeError, "train"),
     ],
 )  # fmt: skip
 def test_metrics_name_bad_input(call, error, words):

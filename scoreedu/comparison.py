@@ -65,7 +65,16 @@ def fisher_curves(
     make_model() -> a fresh network; called after torch.manual_seed(seed), so every contender
     starts a given seed from the same weights. data, test: (N, D). true_score: (N, D) -> (N, D).
     """
+    if not isinstance(contender, Contender):
+        raise TypeError(f"contender must be a Contender; got {type(contender).__name__}")
+    validate.callable_(make_model, "make_model")
     validate.count(every, "every")
+    if every > contender.n_steps:
+        raise ValueError(
+            f"every must be <= the contender's n_steps ({contender.n_steps}); got {every}"
+        )
+    validate.batch(data, "data")
+    validate.batch(test, "test", dim=data.shape[1])
     if not seeds:
         raise ValueError("seeds must hold at least one seed")
     rows, models = [], []
@@ -105,14 +114,20 @@ def seconds_per_step(
     (time.thread_time): with torch on one CPU thread it is the wall-clock time the step takes
     on an idle machine, and it does not count the time other programs take on a busy one.
     """
+    if not isinstance(contender, Contender):
+        raise TypeError(f"contender must be a Contender; got {type(contender).__name__}")
+    validate.callable_(make_model, "make_model")
+    validate.count(n_steps, "n_steps")
     validate.count(repeats, "repeats")
+    validate.count(warmup, "warmup", minimum=0)
     if clock not in CLOCKS:
         raise ValueError(f"clock must be one of {tuple(CLOCKS)}; got {clock!r}")
     now = CLOCKS[clock]
     torch.manual_seed(0)
     net = make_model()
     options = dict(batch_size=contender.batch_size, lr=1e-3, progress=False)
-    fit(net, contender.loss, data, n_steps=warmup, **options)
+    if warmup > 0:
+        fit(net, contender.loss, data, n_steps=warmup, **options)
     best = float("inf")
     for _ in range(repeats):
         start = now()
@@ -131,6 +146,8 @@ def at_budget(
     read there by linear interpolation between its two neighbouring checkpoints, so that a dear
     objective is not cut back to the checkpoint below (up to every - 1 steps lost).
     """
+    if not isinstance(curves, Curves):
+        raise TypeError(f"curves must be Curves (from fisher_curves); got {type(curves).__name__}")
     step_seconds = validate.positive(step_seconds, "step_seconds")
     budget = validate.positive(budget, "budget")
     within = (curves.steps * step_seconds <= budget * (1 + 1e-9)).nonzero()
@@ -150,10 +167,19 @@ def at_budget(
 
 def separated(lower: torch.Tensor, higher: torch.Tensor) -> bool:
     """True when every value of lower is below every value of higher (the seed ranges apart)."""
-    return bool(torch.as_tensor(lower).max() < torch.as_tensor(higher).min())
+    lower, higher = _values(lower, "lower"), _values(higher, "higher")
+    return bool(lower.max() < higher.min())
 
 
 def summary(values: torch.Tensor) -> str:
     """'mean (min–max)' to 2 significant digits: the seeds' spread is the result's precision."""
-    values = torch.as_tensor(values, dtype=torch.float64)
+    values = _values(values, "values")
     return f"{values.mean():.2g} ({values.min():.2g}–{values.max():.2g})"
+
+
+def _values(values, name: str) -> torch.Tensor:
+    """values as a finite float64 tensor with at least one element."""
+    values = validate.tensor(values, name)
+    if values.numel() == 0:
+        raise ValueError(f"{name} must hold at least one value; got none")
+    return values

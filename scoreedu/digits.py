@@ -87,7 +87,13 @@ def _options(overrides: dict) -> dict:
     unknown = set(overrides) - set(SETTINGS)
     if unknown:
         raise TypeError(f"unknown settings {sorted(unknown)}; known: {sorted(SETTINGS)}")
-    return {**SETTINGS, **overrides}
+    opts = {**SETTINGS, **overrides}
+    validate.count(opts["steps"], "steps")
+    validate.count(opts["batch_size"], "batch_size")
+    validate.positive(opts["lr"], "lr")
+    if not 0 <= validate.real(opts["ema"], "ema") < 1:
+        raise ValueError(f"ema must be in [0, 1) (the EMA's decay); got {opts['ema']!r}")
+    return opts
 
 
 def _training_batch(y, opts, generator):
@@ -198,7 +204,7 @@ def gaussian_baseline(x: torch.Tensor, n: int, generator=None) -> torch.Tensor:
     The weakest model that knows the pixels' means and their pairwise correlations; any model of
     digits worth its training must beat it.
     """
-    validate.batch(x)
+    _fit_data(x, "x")
     validate.count(n, "n")
     validate.generator(generator)
     mean, cov = _gaussian_fit(x)
@@ -211,10 +217,20 @@ def denoise(model: DenoiserMLP, x_noisy: torch.Tensor, sigma: float) -> torch.Te
 
     In the model's units y = 2x − 1 the noise is 2σ, and D(ỹ, 2σ) = ỹ + (2σ)² s(ỹ, 2σ).
     """
-    validate.batch(x_noisy, "x_noisy")
+    if not isinstance(model, DenoiserMLP):
+        raise TypeError(f"model must be a DenoiserMLP (from train_score_model); got {model!r}")
+    validate.batch(x_noisy, "x_noisy", dim=model.dim)
     sigma = validate.positive(sigma, "sigma")
     with torch.no_grad():
         return (model.denoise(to_model_space(x_noisy), 2 * sigma) + 1) / 2
+
+
+def _fit_data(x, name: str, dim: int | None = None) -> torch.Tensor:
+    # A covariance needs two rows at least: from one, torch.cov returns NaN.
+    validate.batch(x, name, dim=dim)
+    if x.shape[0] < 2:
+        raise ValueError(f"{name} must hold at least 2 rows to fit a Gaussian; got {x.shape[0]}")
+    return x
 
 
 def _gaussian_fit(x: torch.Tensor):
@@ -227,9 +243,10 @@ def _gaussian_fit(x: torch.Tensor):
 def gaussian_denoise(x_train: torch.Tensor, x_noisy: torch.Tensor, sigma: float):
     """The rival denoiser: the posterior mean under the Gaussian N(μ, Σ) fitted to x_train,
     μ + Σ (Σ + σ² I)⁻¹ (x̃ − μ) (the Wiener filter): (N, 64)."""
-    validate.batch(x_noisy, "x_noisy")
+    _fit_data(x_train, "x_train")
+    validate.batch(x_noisy, "x_noisy", dim=x_train.shape[1])
     sigma = validate.positive(sigma, "sigma")
-    mean, cov = _gaussian_fit(validate.batch(x_train, "x_train"))
+    mean, cov = _gaussian_fit(x_train)
     eye = torch.eye(cov.shape[0], dtype=cov.dtype, device=cov.device)
     gain = cov @ torch.linalg.inv(cov + sigma**2 * eye)
     return (mean + (x_noisy.double() - mean) @ gain.T).to(x_noisy.dtype)
@@ -249,8 +266,7 @@ def inpaint(
     """
     validate.batch(x_known, "x_known", dim=64)
     validate.generator(generator)
-    if not isinstance(known, torch.Tensor) or known.dtype != torch.bool or known.shape != (64,):
-        raise ValueError("known must be a bool tensor of shape (64,)")
+    _check_known(known)
     sigmas = _ladder(validate.count(levels, "levels", minimum=2)).tolist()
     y_known = to_model_space(x_known)
     with torch.no_grad():
@@ -264,6 +280,11 @@ def inpaint(
     return torch.where(known, x_known, to_pixels(y))
 
 
+def _check_known(known) -> None:
+    if not isinstance(known, torch.Tensor) or known.dtype != torch.bool or known.shape != (64,):
+        raise ValueError("known must be a bool tensor of shape (64,)")
+
+
 def gaussian_inpaint(
     x_train: torch.Tensor, x_known: torch.Tensor, known: torch.Tensor, generator=None
 ):
@@ -275,7 +296,8 @@ def gaussian_inpaint(
     """
     validate.batch(x_known, "x_known", dim=64)
     validate.generator(generator)
-    mean, cov = _gaussian_fit(validate.batch(x_train, "x_train"))
+    _check_known(known)
+    mean, cov = _gaussian_fit(_fit_data(x_train, "x_train", dim=64))
     k, u = known, ~known
     gain = cov[u][:, k] @ torch.linalg.inv(cov[k][:, k])
     filled = x_known.double().clone()

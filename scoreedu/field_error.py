@@ -30,9 +30,15 @@ def magnitude_ratio(model_score: torch.Tensor, true_score: torch.Tensor) -> torc
 
 
 def cosine(model_score: torch.Tensor, true_score: torch.Tensor) -> torch.Tensor:
-    """The cosine of the angle between s_θ(x) and ∇x log p(x) per row. Both (N, D) -> (N,)."""
+    """The cosine of the angle between s_θ(x) and ∇x log p(x) per row. Both (N, D) -> (N,).
+
+    A zero vector (a learned field or a true score that vanishes, as at a mode) has no
+    direction: its cosine is 0 (an angle of 90°), not 0/0 = NaN, so grids that pass through a
+    mode still give finite maps.
+    """
     model_score, true_score = _pair(model_score, true_score)
     norms = model_score.norm(dim=1) * true_score.norm(dim=1)
+    norms = torch.where(norms > 0, norms, 1.0)  # a zero vector: 0 / 1 = 0, not NaN
     return ((model_score * true_score).sum(1) / norms).clamp(-1.0, 1.0)
 
 

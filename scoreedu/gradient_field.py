@@ -21,6 +21,10 @@ def _square(matrices: torch.Tensor, name: str) -> torch.Tensor:
         raise TypeError(f"{name} must be a floating tensor of shape (D, D) or (N, D, D)")
     if matrices.dim() not in (2, 3) or matrices.shape[-1] != matrices.shape[-2]:
         raise ValueError(f"{name} must have shape (D, D) or (N, D, D); got {tuple(matrices.shape)}")
+    if matrices.dtype not in (torch.float32, torch.float64):
+        raise TypeError(f"{name} must be float32 or float64; got {matrices.dtype}")
+    if not torch.isfinite(matrices).all():
+        raise ValueError(f"{name} must be finite; it holds NaN or inf")
     return matrices
 
 
@@ -56,7 +60,7 @@ def loop_jacobian(f, x: torch.Tensor) -> torch.Tensor:
     validate.callable_(f, "f")
     validate.batch(x)
     leaf = x.detach().requires_grad_(True)
-    out = validate.like_x(f(leaf), leaf, "f")
+    out = validate.differentiable(validate.like_x(f(leaf), leaf, "f"), "f")
     rows = [
         torch.autograd.grad(out[:, i].sum(), leaf, retain_graph=True)[0] for i in range(x.shape[1])
     ]

@@ -123,5 +123,7 @@ def moving_average(values, window: int):
     validate.count(window, "window")
     if values.ndim != 1 or values.size < window:
         raise ValueError(f"values must be a 1-D sequence of at least window={window} numbers")
+    if not np.isfinite(values).all():
+        raise ValueError("values must be finite; they hold NaN or inf (did the training diverge?)")
     means = np.convolve(values, np.ones(window) / window, mode="valid")
     return np.arange(means.size) + (window + 1) / 2, means

@@ -101,3 +101,30 @@ def test_separated_and_summary():
     assert separated(torch.tensor([0.1, 0.2]), torch.tensor([0.3, 0.5]))
     assert not separated(torch.tensor([0.1, 0.4]), torch.tensor([0.3, 0.5]))
     assert summary(torch.tensor([0.1, 0.2, 0.3])) == "0.2 (0.1–0.3)"
+
+
+def test_bad_arguments_are_named():
+    args = (make_model, DATA, TEST, GAUSS.score)
+    with pytest.raises(ValueError, match="every"):
+        fisher_curves(Contender(frozen, 32, 20), *args, (0,), 30)  # no checkpoint at all
+    with pytest.raises(ValueError, match="test"):
+        fisher_curves(
+            Contender(frozen, 32, 20), make_model, DATA, TEST[:, :1], GAUSS.score, every=10
+        )
+    with pytest.raises(TypeError, match="make_model"):
+        fisher_curves(Contender(frozen, 32, 20), None, DATA, TEST, GAUSS.score, every=10)
+    with pytest.raises(TypeError, match="contender"):
+        fisher_curves(frozen, *args)
+    with pytest.raises(TypeError, match="curves"):
+        at_budget(torch.zeros(3), 0.1, 1.0)
+    with pytest.raises(ValueError, match="lower"):
+        separated(torch.tensor([float("nan")]), torch.tensor([1.0]))
+    with pytest.raises(ValueError, match="higher"):
+        separated(torch.tensor([0.1]), torch.tensor([]))
+    with pytest.raises(ValueError, match="values"):
+        summary([])
+    with pytest.raises(ValueError, match="n_steps"):
+        seconds_per_step(Contender(frozen), make_model, DATA, n_steps=0)
+    with pytest.raises(ValueError, match="warmup"):
+        seconds_per_step(Contender(frozen), make_model, DATA, warmup=-1)
+    assert seconds_per_step(Contender(frozen), make_model, DATA, n_steps=2, repeats=1, warmup=0) > 0

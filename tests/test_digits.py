@@ -255,3 +255,29 @@ def test_network_calls_per_sampler_are_as_the_chapter_lists():
         counted[name] = len(calls)
     expected = [251, 200, 199, 58]
     assert counted == dict(zip(digits.SAMPLERS, expected))
+
+
+TRAIN, WIDE, NARROW = torch.rand(5, 64), torch.zeros(2, 64), torch.zeros(2, 8)
+KNOWN = torch.ones(64)
+
+
+@pytest.mark.parametrize(
+    ("call", "error", "words"),
+    [
+        (lambda m: digits.gaussian_baseline(TRAIN[:1], 3), ValueError, "x must hold at least 2"),
+        (lambda m: digits.denoise("model", WIDE, 0.1), TypeError, "model"),
+        (lambda m: digits.denoise(m, NARROW, 0.1), ValueError, "x_noisy"),
+        (lambda m: digits.gaussian_denoise(TRAIN, NARROW, 0.1), ValueError, "x_noisy"),
+        (lambda m: digits.gaussian_denoise(TRAIN[:1], WIDE, 0.1), ValueError, "x_train"),
+        (lambda m: digits.gaussian_inpaint(TRAIN, WIDE, KNOWN), ValueError, "known"),
+        (lambda m: digits.gaussian_inpaint(NARROW, WIDE, KNOWN.bool()), ValueError, "x_train"),
+        (lambda m: digits.train_score_model(WIDE, batch_size=0), ValueError, "batch_size"),
+        (lambda m: digits.train_score_model(WIDE, steps=2.5), TypeError, "steps"),
+        (lambda m: digits.train_score_model(WIDE, lr=-1.0), ValueError, "lr"),
+        (lambda m: digits.train_score_model(WIDE, ema=1.0), ValueError, "ema"),
+        (lambda m: digits.train_score_model(WIDE, ema="slow"), TypeError, "ema"),
+    ],
+)
+def test_bad_input_to_the_rivals_and_the_settings_is_named(small_model, call, error, words):
+    with pytest.raises(error, match=words):
+        call(small_model)

@@ -1,5 +1,6 @@
 """Chapter 6's checkers accept the right answers and name the usual slips."""
 
+import pytest
 import torch
 
 from scoreedu.exercises import digits as ex
@@ -29,3 +30,10 @@ def test_tweedie_checker_accepts_the_formula_and_names_slips():
     assert "raised" in ex.check_tweedie(lambda score, x, s: 1 / 0).message
     assert not ex.check_tweedie(lambda score, x, s: torch.zeros(2)).correct
     assert not ex.check_tweedie(None).attempted
+
+
+def test_network_calls_needs_two_levels():
+    with pytest.raises(ValueError, match="levels"):
+        ex.network_calls(1)
+    with pytest.raises(TypeError, match="levels"):
+        ex.network_calls(30.0)

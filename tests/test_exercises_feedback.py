@@ -10,7 +10,8 @@ from scoreedu.exercises.feedback import check_function, check_number, significan
 
 @pytest.mark.parametrize(
     "value, expected, agreed",
-    [(0.928, 0.928, 15), (0.93, 0.928, 2), (0.9, 0.928, 1), (0.8, 0.928, 0), (0.101, 0.1005, 3)],
+    [(0.928, 0.928, 15), (0.93, 0.928, 2), (0.9, 0.928, 1), (0.8, 0.928, 0), (0.101, 0.1005, 3)]
+    + [(math.nan, 0.928, 0), (math.inf, 0.928, 0)],
 )
 def test_significant_digits_agreed(value, expected, agreed):
     assert significant_digits_agreed(value, expected) == agreed

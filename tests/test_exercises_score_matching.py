@@ -2,6 +2,7 @@
 
 import math
 
+import pytest
 import torch
 
 from scoreedu.exercises import score_matching as ex
@@ -81,3 +82,10 @@ def test_truncated_minimiser():
     assert "explicit objective" in repr(ex.check_truncated_minimiser(0.0))
     assert "edge of the support" in repr(ex.check_truncated_minimiser(1.0))
     assert "half-normal" in repr(ex.check_truncated_minimiser(math.sqrt(2 / math.pi)))
+
+
+def test_implicit_objective_names_a_batch_of_the_wrong_shape():
+    with pytest.raises(ValueError, match="x must have shape"):
+        ex.implicit_objective_1d(lambda t: t, torch.ones(4, 2))
+    with pytest.raises(TypeError, match="model must be callable"):
+        ex.implicit_objective_1d(3, torch.ones(4, 1))

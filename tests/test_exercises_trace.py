@@ -83,3 +83,10 @@ def test_hutchinson_cases_average_to_the_trace():
     exact = jacobian_trace(f, x, "loop").detach()
     error = estimates.std(0) / 20
     assert ((estimates.mean(0) - exact).abs() < 4 * error).all()
+
+
+def test_hutchinson_estimate_names_a_probe_of_the_wrong_shape():
+    with pytest.raises(ValueError, match="v must"):
+        ex.hutchinson_estimate(lambda t: t**2, torch.ones(3, 2), torch.ones(3, 5))
+    with pytest.raises(TypeError, match="f must be callable"):
+        ex.hutchinson_estimate(None, torch.ones(3, 2), torch.ones(3, 2))

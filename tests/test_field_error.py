@@ -44,3 +44,10 @@ def test_the_measures_follow_the_device(device):
     ratio, angle = fe.magnitude_ratio(model, true), fe.angle_degrees(model, true)
     assert ratio.device.type == angle.device.type == device.type
     torch.testing.assert_close(angle.cpu(), torch.tensor([45.0, 0.0]))
+
+
+def test_a_zero_vector_has_cosine_zero_not_nan():
+    s = torch.tensor([[0.0, 0.0], [1.0, 0.0], [0.0, 0.0]])
+    t = torch.tensor([[1.0, 1.0], [0.0, 0.0], [0.0, 0.0]])
+    torch.testing.assert_close(fe.cosine(s, t), torch.zeros(3))
+    torch.testing.assert_close(fe.angle_degrees(s, t), torch.full((3,), 90.0))

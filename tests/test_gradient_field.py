@@ -76,3 +76,12 @@ def test_everything_follows_the_device(device):
     laplacian = gf.neural_energy_laplacian(energy, x)
     assert laplacian.device.type == device.type
     torch.testing.assert_close(laplacian, -torch.diagonal(jac, dim1=1, dim2=2).sum(1))
+
+
+def test_jacobians_must_be_float_and_finite_and_f_differentiable():
+    with pytest.raises(TypeError, match="a must be float32 or float64"):
+        gf.antisymmetric_part(torch.zeros(2, 2, dtype=torch.float16))
+    with pytest.raises(ValueError, match="a must be finite"):
+        gf.asymmetry(torch.tensor([[float("nan"), 0.0], [0.0, 1.0]]))
+    with pytest.raises(ValueError, match="f's output does not depend on x"):
+        gf.loop_jacobian(lambda t: t.detach() ** 2, torch.ones(3, 2))

@@ -160,3 +160,10 @@ def test_moving_average_sits_at_the_centre_of_its_window():
         moving_average([1.0, 2.0], 5)
     with pytest.raises(ValueError, match="window"):
         moving_average(losses, 0)
+
+
+def test_moving_average_refuses_non_finite_values():
+    from scoreedu.train import moving_average
+
+    with pytest.raises(ValueError, match="values must be finite"):
+        moving_average([1.0, float("nan"), 2.0], 2)

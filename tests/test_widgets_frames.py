@@ -208,3 +208,10 @@ def test_plain_text_draws_what_text_draws():
         pictures.append(np.array(figure.canvas.buffer_rgba()))
     assert share_differing(*pictures, levels=0) == 0.0
     assert (pictures[0][..., 0] < 128).sum() > 100  # and it did draw something
+
+
+def test_steady_top_needs_a_positive_peak():
+    with pytest.raises(ValueError, match="peak"):
+        frames.steady_top(5.0, 0.0)
+    with pytest.raises(ValueError, match="peak"):
+        frames.steady_top(None, float("nan"))

@@ -7,6 +7,7 @@
 
 import torch
 
+from scoreedu import validate
 from scoreedu.distributions import Gaussian
 from scoreedu.exercises.feedback import NOT_ATTEMPTED, Feedback, check_number_with_slips
 
@@ -18,6 +19,7 @@ def network_calls(levels: int = LEVELS, denoise: bool = True) -> int:
     """Heun: 2 calls per interval but the last (Euler, 1): 2(L − 2) + 1; then 1 for Tweedie's
     step if denoise. With Tweedie the total 2(L − 1) equals "Heun on every interval, no Tweedie",
     so Exercise 1 asks for the solve alone (denoise=False), where the two slips differ."""
+    validate.count(levels, "levels", minimum=2)
     return 2 * (levels - 2) + 1 + int(denoise)
 
 

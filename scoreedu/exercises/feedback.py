@@ -71,9 +71,9 @@ def significant_digits_agreed(value: float, expected: float, most: int = 15) -> 
     """The largest k such that value is expected rounded to k significant digits (0 if none).
 
     Rounding is to within half a unit in the k-th digit of expected, with a little slack for
-    the binary representation of decimal answers.
+    the binary representation of decimal answers. A NaN or infinite value agrees to 0 digits.
     """
-    if expected == 0 or not math.isfinite(expected):
+    if expected == 0 or not math.isfinite(expected) or not math.isfinite(value):
         return 0
     exponent = math.floor(math.log10(abs(expected)))
     agreed = 0

@@ -8,6 +8,7 @@ import math
 
 import torch
 
+from scoreedu import validate
 from scoreedu.exercises.feedback import NOT_ATTEMPTED, Feedback, check_function, check_number
 from scoreedu.gaussian_model import closed_form
 from scoreedu.lemma import TruncatedNormal, derivative
@@ -18,6 +19,8 @@ from scoreedu.lemma import TruncatedNormal, derivative
 
 def implicit_objective_1d(model, x: torch.Tensor) -> torch.Tensor:
     """J_I = mean over the batch of ½ s(x)² + ∂s/∂x, for a model (N, 1) -> (N, 1). 0-dim."""
+    validate.callable_(model, "model")
+    validate.batch(x, dim=1)
     s, ds = _values_and_derivative(model, x)
     return (0.5 * s**2 + ds).mean()
 

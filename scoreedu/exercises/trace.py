@@ -8,6 +8,7 @@
 
 import torch
 
+from scoreedu import validate
 from scoreedu.exercises.feedback import NOT_ATTEMPTED, Feedback, check_function, check_number
 from scoreedu.nets import ScoreMLP
 from scoreedu.trace import batch_jacobian
@@ -121,6 +122,8 @@ def check_structured_trace(answer) -> Feedback:
 def hutchinson_estimate(f, x: torch.Tensor, v: torch.Tensor) -> torch.Tensor:
     """vᵀ (∇x f(x)) v per row with one backward pass: the vector-Jacobian product vᵀ∇x f, then
     its dot product with v. f: (N, D) -> (N, D); x, v: (N, D). Returns (N,)."""
+    validate.callable_(f, "f")
+    validate.like_x(v, validate.batch(x), "v")
     return (_vjp(f, x, v) * v).sum(1)
 
 

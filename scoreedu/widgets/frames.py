@@ -23,6 +23,8 @@ from matplotlib.image import AxesImage
 from matplotlib.text import Text
 from PIL import Image
 
+from scoreedu import validate
+
 JPEG_QUALITY = 90
 
 
@@ -161,6 +163,7 @@ def steady_top(current: float | None, peak: float, low: float = 0.4, high: float
     the height and stays below `high`, under a legend); else returns the top that puts the peak
     half-way between the two, rounded to two significant digits. peak must be > 0.
     """
+    peak = validate.positive(peak, "peak")
     if current is not None and low * current <= peak <= high * current:
         return current
     return float(f"{peak / (0.5 * (low + high)):.2g}")

@@ -37,8 +37,7 @@ def _parameter(value, name: str, device, dtype) -> nn.Parameter:
 
 
 def _check_dtype(dtype):
-    if dtype not in (torch.float32, torch.float64):
-        raise TypeError(f"dtype must be torch.float32 or torch.float64; got {dtype}")
+    validate.float_dtype(dtype)
     return dtype
 
 

@@ -27,8 +27,7 @@ class GaussianScoreModel(nn.Module):
     def __init__(self, dim: int, mean=None, precision=None, device=None, dtype=torch.float64):
         super().__init__()
         validate.count(dim, "dim")
-        if dtype not in (torch.float32, torch.float64):
-            raise TypeError(f"dtype must be torch.float32 or torch.float64; got {dtype}")
+        validate.float_dtype(dtype)
         device = get_device("cpu" if device is None else device)
         make = {"dtype": dtype, "device": device}
         mean = torch.zeros(dim, **make) if mean is None else validate.tensor(mean, "mean", **make)

@@ -62,8 +62,7 @@ class ScoreMLP(nn.Module):
         validate.count(depth, "depth")
         if activation not in ACTIVATIONS:
             raise ValueError(f"activation must be one of {tuple(ACTIVATIONS)}; got {activation!r}")
-        if dtype not in (torch.float32, torch.float64):
-            raise TypeError(f"dtype must be torch.float32 or torch.float64; got {dtype}")
+        validate.float_dtype(dtype)
         self.dim, self.hidden, self.depth = dim, hidden, depth
         self.activation = activation
         widths = [dim] + [hidden] * depth + [dim]

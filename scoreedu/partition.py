@@ -81,8 +81,7 @@ def quadrature_grid(
         raise ValueError(f"rule must be one of {RULES}; got {rule!r}")
     if rule == "simpson" and n_per_dim % 2 == 0:
         raise ValueError(f"rule='simpson' needs an odd n_per_dim (even intervals); got {n_per_dim}")
-    if dtype not in (torch.float32, torch.float64):
-        raise TypeError(f"dtype must be torch.float32 or torch.float64; got {dtype}")
+    validate.float_dtype(dtype)
     validate.count(chunk_size, "chunk_size")
     device = get_device("cpu" if device is None else device)
     axes = [_axis(lo, hi, n_per_dim, rule, device) for lo, hi in pairs]

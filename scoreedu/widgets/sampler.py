@@ -1,8 +1,10 @@
 """Chapter 5's explorer: Langevin samples over an unbalanced mixture, plain or annealed.
 
-Every frame runs the sampler of scoreedu.sampling on the exact score of the noised mixture p_σ
-(a Gaussian mixture convolved with N(0, σ² I) is the same mixture with stds √(σ_k² + σ²)), so
-nothing is trained and a redraw stays cheap. The left panel shows the samples over the density the
+Every frame runs Langevin on the exact score of the noised mixture p_σ (a Gaussian mixture
+convolved with N(0, σ² I) is the same mixture with stds √(σ_k² + σ²)), so nothing is trained. The
+chains are scoreedu.sampling's langevin and annealed_langevin, same starts, same noise, same
+numbers to rounding, run by widgets/chains.py in a twentieth of the time so that a frame keeps up
+with a dragged slider. The left panel shows the samples over the density the
 sampler ends on; the right one the share of samples in each mode against the true weights.
 
 The step size ε is the step at the smallest noise level σ_L; at level σ the sampler steps
@@ -15,9 +17,11 @@ import torch
 
 from scoreedu import validate
 from scoreedu.distributions import GaussianMixture
+from scoreedu.noise import standard_normal
 from scoreedu.plot import grid
-from scoreedu.sampling import annealed_langevin, geometric_sigmas, langevin, mode_weights
+from scoreedu.sampling import geometric_sigmas, mode_weights
 from scoreedu.widgets.base import Explorer
+from scoreedu.widgets.chains import mixture_chains
 from scoreedu.widgets.frames import keep_static, pixel_image
 
 BOUNDS = ((-4.0, 4.0), (-4.0, 4.0))
@@ -66,6 +70,9 @@ class SamplerExplorer(Explorer):
         u = torch.rand(n_samples, 2, generator=g, dtype=torch.float64)
         self.x0 = torch.stack([x_lo + (x_hi - x_lo) * u[:, 0], y_lo + (y_hi - y_lo) * u[:, 1]], 1)
         self.xs, self.ys, self.points = grid(BOUNDS, grid_size)
+        self._generator = torch.Generator().manual_seed(seed + 1)
+        self._noise = np.zeros((0, *self.x0.shape))
+        self._densities: dict[float, np.ndarray] = {}
         style = _slider_style()
         controls = {
             "step_size": widgets.SelectionSlider(
@@ -93,32 +100,43 @@ class SamplerExplorer(Explorer):
             return torch.tensor([max(sigma, self.sigma_min)], dtype=torch.float64)
         return geometric_sigmas(sigma, self.sigma_min, self.n_levels)
 
+    def noise(self, n_steps: int) -> np.ndarray:
+        """The standard normals of steps 0..n_steps-1, (n_steps, N, 2): the same every frame
+        (only the controls change the picture), drawn once, step by step from one seeded
+        generator as scoreedu.sampling's samplers draw them."""
+        more = [
+            standard_normal(self.x0.shape, self.x0, self._generator).numpy()
+            for _ in range(n_steps - len(self._noise))
+        ]
+        if more:
+            self._noise = np.concatenate([self._noise, np.stack(more)])
+        return self._noise[:n_steps]
+
+    def density(self, level: float) -> np.ndarray:
+        """p_σ on the grid at σ = level, (n, n): computed once per level."""
+        if level not in self._densities:
+            n = len(self.xs)
+            log_p = self.mixture.noised(level).log_prob(self.points)
+            self._densities[level] = log_p.exp().reshape(n, n).numpy()
+        return self._densities[level]
+
     def compute(self, step_size, n_steps, sigma, method):
         sigmas = self.ladder(sigma, method)
-        mixture = self.mixture
-        noised = {s: mixture.noised(s) for s in sigmas.tolist()}  # p_σ for each level, once
-
-        def score(x, s):
-            return noised[s].score(x)
-
-        g = torch.Generator().manual_seed(self.seed + 1)
-        if len(sigmas) == 1:
-            level = sigmas[0].item()
-            alpha = step_size * level**2 / self.sigma_min**2
-            x = langevin(lambda x: score(x, level), self.x0, alpha, n_steps, generator=g)
-        else:
-            each = max(1, n_steps // len(sigmas))
-            x = annealed_langevin(score, self.x0, sigmas, step_size, each, generator=g)
-        final = noised[sigmas[-1].item()]
-        n = len(self.xs)
+        # plain: ε σ²/σ_L² at its one level; annealed: annealed_langevin's α_i = ε σ_i²/σ_L²
+        alphas = step_size * sigmas**2 / (self.sigma_min if len(sigmas) == 1 else sigmas[-1]) ** 2
+        each = n_steps if len(sigmas) == 1 else max(1, n_steps // len(sigmas))
+        steps = each * len(sigmas)
+        x = mixture_chains(
+            self.mixture, self.x0.numpy(), sigmas.numpy(), alphas.numpy(), each, self.noise(steps)
+        )
         return {
-            "samples": x.numpy(),
-            "weights": mode_weights(x, mixture.means).numpy(),
-            "true_weights": mixture.weights.numpy(),
+            "samples": x,
+            "weights": mode_weights(torch.from_numpy(x), self.mixture.means).numpy(),
+            "true_weights": self.mixture.weights.numpy(),
             "sigmas": sigmas.numpy(),
-            "density": final.log_prob(self.points).exp().reshape(n, n).numpy(),
+            "density": self.density(sigmas[-1].item()),
             "method": np.array(method),
-            "steps_taken": np.array(n_steps if len(sigmas) == 1 else each * len(sigmas)),
+            "steps_taken": np.array(steps),
         }
 
     # --- the view -------------------------------------------------------------------------

@@ -164,14 +164,17 @@ def arrow_vectors(
     return u * factor, v * factor, clipped
 
 
-def field_on_grid(distribution, bounds, n: int, temperature: float = 1.0, dtype=torch.float64):
+def field_on_grid(
+    distribution, bounds, n: int, temperature: float = 1.0, dtype=torch.float64, with_score=True
+):
     """A distribution's density and score on an n × n grid, as NumPy arrays for drawing.
 
     distribution: anything with log_prob(x) -> (N,) and score(x) -> (N, D=2).
     temperature T tempers it: p_T(x) ∝ p(x)^(1/T), so log p_T = log p / T + const and the score
     is score / T. The density is normalised over the grid (its sum times the cell area is 1).
     Returns a dict: xs (n,), ys (n,), log_density (n, n) (log p / T, unnormalised),
-    density (n, n), score_u (n, n), score_v (n, n), indexed [i_y, i_x].
+    density (n, n), score_u (n, n), score_v (n, n), indexed [i_y, i_x]; with_score=False leaves
+    out the score (most of the cost) for a picture of the density alone.
     """
     for method in ("log_prob", "score"):
         if not callable(getattr(distribution, method, None)):
@@ -184,17 +187,19 @@ def field_on_grid(distribution, bounds, n: int, temperature: float = 1.0, dtype=
     xs, ys, points = grid(bounds, n, dtype=dtype)
     with torch.no_grad():
         log_p = distribution.log_prob(points) / temperature
-        score = distribution.score(points) / temperature
+        score = distribution.score(points) / temperature if with_score else None
     cell = float((xs[1] - xs[0]) * (ys[1] - ys[0]))
     density = torch.softmax(log_p, dim=0) / cell
-    return {
+    field = {
         "xs": xs.cpu().numpy(),
         "ys": ys.cpu().numpy(),
         "log_density": log_p.reshape(n, n).cpu().numpy(),
         "density": density.reshape(n, n).cpu().numpy(),
-        "score_u": score[:, 0].reshape(n, n).cpu().numpy(),
-        "score_v": score[:, 1].reshape(n, n).cpu().numpy(),
     }
+    if with_score:
+        field["score_u"] = score[:, 0].reshape(n, n).cpu().numpy()
+        field["score_v"] = score[:, 1].reshape(n, n).cpu().numpy()
+    return field
 
 
 def density_and_score(

@@ -74,6 +74,15 @@ def test_field_on_grid_is_the_distribution_on_the_grid():
     np.testing.assert_allclose(field["score_v"], score[:, 1].reshape(81, 81))
 
 
+def test_field_on_grid_without_the_score_draws_the_same_density():
+    mix = GaussianMixture([[-1.0, 0.0], [1.5, 0.5]], [0.5, 0.8], [0.3, 0.7])
+    both = plot.field_on_grid(mix, ((-4.0, 4.0), (-4.0, 4.0)), 31, temperature=0.5)
+    density = plot.field_on_grid(mix, ((-4.0, 4.0), (-4.0, 4.0)), 31, 0.5, with_score=False)
+    assert set(both) - set(density) == {"score_u", "score_v"}
+    for key in density:
+        np.testing.assert_array_equal(density[key], both[key])
+
+
 def test_field_on_grid_tempers_density_and_score():
     # N(0, I)^(1/T) ∝ N(0, T I): at T = 2 the density is N(0, 2 I) and the score is -x / 2.
     gauss = Gaussian([0.0, 0.0], [[1.0, 0.0], [0.0, 1.0]])

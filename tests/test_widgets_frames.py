@@ -154,7 +154,8 @@ def test_python_sets_update_state_and_picture_before_returning():
     assert ex.image.value != picture and ex.state["energy"].max() > 0
 
 
-def test_pixel_image_draws_what_imshow_draws():
+@pytest.mark.parametrize("origin", ["lower", "upper"])
+def test_pixel_image_draws_what_imshow_draws(origin):
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
 
@@ -165,14 +166,14 @@ def test_pixel_image_draws_what_imshow_draws():
         FigureCanvasAgg(figure)
         ax = figure.add_axes((0.1, 0.1, 0.8, 0.8))
         if fast:
-            frames.pixel_image(ax, data, (-4, 4, -3, 3))
+            frames.pixel_image(ax, data, (-4, 4, -3, 3), origin=origin)
         else:
-            ax.imshow(data, origin="lower", extent=(-4, 4, -3, 3), interpolation="nearest")
+            ax.imshow(data, origin=origin, extent=(-4, 4, -3, 3), interpolation="nearest")
             ax.set_aspect("auto")
         figure.canvas.draw()
         pictures.append(np.array(figure.canvas.buffer_rgba()))
     assert share_differing(*pictures, levels=0) == 0.0
-    # the rival, upside down (origin "upper"), differs: the comparison can tell
+    # the rival, upside down (the other origin), differs: the comparison can tell
     assert share_differing(pictures[0], pictures[0][::-1], levels=0) > 0.1
 
 
@@ -208,6 +209,42 @@ def test_plain_text_draws_what_text_draws():
         pictures.append(np.array(figure.canvas.buffer_rgba()))
     assert share_differing(*pictures, levels=0) == 0.0
     assert (pictures[0][..., 0] < 128).sum() > 100  # and it did draw something
+
+
+def _text_picture(artist_type, text, **options):
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
+    figure = Figure(figsize=(4, 1), dpi=160)
+    FigureCanvasAgg(figure)
+    ax = figure.add_axes((0.0, 0.0, 1.0, 1.0))
+    ax.set_axis_off()
+    # at whole pixels (32, 64): where a stamped word lands exactly where Agg draws it
+    ax.add_artist(artist_type(0.05, 0.4, text, transform=figure.transFigure, fontsize=8, **options))
+    figure.canvas.draw()
+    return np.array(figure.canvas.buffer_rgba())
+
+
+def test_stamped_text_draws_what_plain_text_draws():
+    line = "annealed, σ = 3 → 0.1 (10 levels); 300 steps"
+    stamped = _text_picture(frames.StampedText, line)
+    assert share_differing(stamped, _text_picture(frames.PlainText, line), levels=0) == 0.0
+    # the rival, one character changed, differs: the comparison can tell
+    other = _text_picture(frames.PlainText, line.replace("0.1", "0.2"))
+    assert share_differing(stamped, other, levels=0) > 0
+    assert (stamped[..., 0] < 128).sum() > 500  # and it did draw the line
+
+
+def test_stamped_text_rasterises_each_word_once_and_fills_its_background():
+    frames.StampedText._masks.clear()
+    _text_picture(frames.StampedText, "σ = 3 → 0.1; 300 steps")
+    seen = len(frames.StampedText._masks)
+    _text_picture(frames.StampedText, "σ = 3 → 0.2; 300 steps")
+    assert len(frames.StampedText._masks) == seen + 1  # only "0.2;" is new
+    grey = {"background": (0.5, 0.5, 0.5, 1.0)}
+    boxed = _text_picture(frames.StampedText, "300 steps", **grey)
+    grey_pixels = (boxed[..., 0] == 128).sum()
+    assert 1000 < grey_pixels < 4000  # a box behind the two words, not the whole picture
 
 
 def test_steady_top_needs_a_positive_peak():

@@ -15,6 +15,7 @@ import torch
 from scoreedu import digits, validate
 from scoreedu.denoiser_mlp import DenoiserMLP
 from scoreedu.widgets.base import Explorer, float_slider, in_range
+from scoreedu.widgets.frames import pixel_image
 
 
 @functools.lru_cache(maxsize=1)
@@ -77,8 +78,12 @@ class DigitDenoisingExplorer(Explorer):
         self.images = {}
         for ax, key, title in zip(axes, ["clean", "noisy", "denoised", "score"], titles):
             cmap, limits = ("RdBu_r", (-1, 1)) if key == "score" else ("gray_r", (0, 1))
-            self.images[key] = ax.imshow(np.zeros((8, 8)), cmap=cmap, vmin=limits[0],
-                                         vmax=limits[1])  # fmt: skip
+            # copied into the pixels (frames.PixelImage): imshow's resampling of four images
+            # was three quarters of a frame
+            image = pixel_image(ax, np.zeros((8, 8)), (0, 8, 0, 8), cmap=cmap, origin="upper")
+            image.set_clim(*limits)
+            ax.set_aspect("equal")
+            self.images[key] = image
             ax.set_title(title)
             ax.set_xlabel("pixel column")
             ax.set_xticks([])

@@ -290,17 +290,22 @@ RECORD_FRAMES = """([img, handle]) => {
 }"""
 
 
-def drag_slider(page, explorer, shots: Path, control: str, positions: int = 20) -> None:
-    """Drag the explorer's first slider across `positions` points in one second; assert that the
-    picture of the final value appears within 300 ms of the slider's last change and that every
-    frame shown is of a value the slider took on the way, in order (no stale frame after it).
+def drag_slider(
+    page, explorer, shots: Path, control: str, positions: int = 20, label: str | None = None
+) -> None:
+    """Drag one of the explorer's sliders (the first, or the one whose label has `label`) across
+    `positions` points in one second; assert that the picture of the final value appears within
+    300 ms of the slider's last change and that every frame shown is of a value the slider took
+    on the way, in order (no stale frame after it).
 
     `control` names the slider in the explorer's controls (the key of the frame's values).
     """
     image = explorer.locator("img").first
-    handle = explorer.locator(".widget-slider .noUi-handle").first
-    track = explorer.locator(".widget-slider .noUi-base").first
+    slider = explorer.locator(".widget-slider", has_text=label).first
+    handle = slider.locator(".noUi-handle").first
+    track = slider.locator(".noUi-base").first
     image.scroll_into_view_if_needed()
+    handle.scroll_into_view_if_needed()  # the mouse drags what is on screen
     start_value = float(handle.get_attribute("aria-valuenow"))
     page.evaluate(RECORD_FRAMES, [image.element_handle(), handle.element_handle()])
     box, bar = handle.bounding_box(), track.bounding_box()
@@ -413,6 +418,9 @@ def check_voila(page, notebooks: Path, name: str, expected: int, tmp_path: Path)
         assert not code, f"Voilà shows code: {code[0].inner_text()[:200]}"
         for i in range(expected):
             move_slider(page, explorers.nth(i), ARTIFACTS / f"voila-{i}")
+        # the costliest frames: the sampler's chains, dragged up to about 900 steps
+        sampler = explorers.filter(has_text="number of steps")
+        drag_slider(page, sampler, ARTIFACTS / "voila-sampler", "n_steps", label="number of steps")
 
 
 # Both tests together take about a minute (two minutes at most). The signal method raises inside
@@ -424,7 +432,9 @@ def test_jupyterlab_runs_chapter_2_and_the_score_field_follows_a_dragged_slider(
     check_jupyterlab(page, served_notebooks, "02_the_score.ipynb", tmp_path, drag="x1")
 
 
-@pytest.mark.timeout(60, method="signal")
-def test_voila_serves_every_explorer_and_each_slider_redraws(page, served_notebooks, tmp_path):
+@pytest.mark.timeout(90, method="signal")
+def test_voila_serves_every_explorer_each_slider_redraws_and_the_sampler_follows_a_drag(
+    page, served_notebooks, tmp_path
+):
     assert EXPLORERS, "no explorer is registered in scoreedu.widgets.EXPLORERS"
     check_voila(page, served_notebooks, "playground.ipynb", len(EXPLORERS), tmp_path)

@@ -91,7 +91,8 @@ class Explorer:
     where the picture allows, so that a move costs only its data. Helpers in frames.py:
     steady_top (axis limits that rarely move), keep_static (artists that never change),
     number_row (numbers in the picture after cached labels), pixel_image (an image that fills
-    its axes, copied into the pixels); widgets/arrows.py draws a quiver's arrows as one path.
+    its axes, copied into the pixels), StampedText (a line whose words recur, stamped from
+    cached rasters); widgets/arrows.py draws a quiver's arrows as one path.
     """
 
     title = "explorer"

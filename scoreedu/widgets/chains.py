@@ -5,7 +5,7 @@ stds √(σ_k² + σ²)), and the same numbers to rounding (tests/test_widgets_c
 enough to follow a dragged slider. A frame runs about 300 steps of 400 two-dimensional chains:
 800 numbers a step, so a step's cost is the per-call overhead of its operations, not arithmetic.
 The generic sampler spends about 200 µs a step (torch calls, shape checks, a softmax over an
-(N, K, D) array); here a step is seven NumPy calls on contiguous (N,) rows, about 6 µs:
+(N, K, D) array); here a step is seven NumPy calls on contiguous (N,) rows, about 7 µs:
 
     log r_k(x) = log w_k − D/2 log v_k − ‖x − μ_k‖²/(2 v_k) + const,  v_k = σ_k² + σ²
     s(x)       = Σ_k r_k(x) (μ_k − x)/v_k
@@ -14,7 +14,7 @@ The generic sampler spends about 200 µs a step (torch calls, shape checks, a so
 For two components the softmax is a logistic of one logit, r_1 = 1/(1 + exp(−ℓ)) with
 ℓ = b + x·u − ½ d‖x‖², u = μ_1/v_1 − μ_2/v_2, d = 1/v_1 − 1/v_2, and the update is linear in r_1:
 x ← x (1 − α/v_2 − α d r_1) + α μ_2/v_2 + α r_1 u + √(2α) z. Any other number of components
-takes the general softmax path (about three times slower).
+takes the general softmax path (about five times slower).
 """
 
 import numpy as np

@@ -9,8 +9,9 @@ axes' limits, scales, ticks, position, visibility, title, axis labels or legend 
 the ones it was drawn with. So a legend is drawn under the data: place it where the data do not go
 (outside the axes, or in headroom above the curves).
 
-Encoding is the other half of the cost at two pixels per CSS pixel: zlib (PNG) takes about 75 ms
-for a 1440×576 frame here, JPEG about 15 ms, so live frames are JPEG; the stored frame stays PNG.
+Encoding a frame at two pixels per CSS pixel as PNG (zlib) costs more than drawing it: for the
+sampler's 1440×576 frame, measured in one run, 29 ms at zlib level 6 and 20 ms at level 1 against
+1.6 ms as JPEG, so live frames are JPEG; the stored frame stays PNG.
 """
 
 import io

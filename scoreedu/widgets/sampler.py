@@ -3,9 +3,9 @@
 Every frame runs Langevin on the exact score of the noised mixture p_σ (a Gaussian mixture
 convolved with N(0, σ² I) is the same mixture with stds √(σ_k² + σ²)), so nothing is trained. The
 chains are scoreedu.sampling's langevin and annealed_langevin, same starts, same noise, same
-numbers to rounding, run by widgets/chains.py in a twentieth of the time so that a frame keeps up
-with a dragged slider. The left panel shows the samples over the density the
-sampler ends on; the right one the share of samples in each mode against the true weights.
+numbers to rounding, run by widgets/chains.py in a twenty-fifth of the time, so that a frame
+keeps up with a dragged slider. The left panel shows the samples over the density the sampler
+ends on; the right one the share of samples in each mode against the true weights.
 
 The step size ε is the step at the smallest noise level σ_L; at level σ the sampler steps
 α = ε σ²/σ_L², as in Song & Ermon (2019), for plain Langevin at a fixed σ too.

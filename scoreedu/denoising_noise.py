@@ -13,7 +13,7 @@ import math
 import torch
 
 from scoreedu import validate
-from scoreedu.noise import standard_normal
+from scoreedu.noise import random_indices, standard_normal
 
 
 def denoising_losses(score_model, x: torch.Tensor, z: torch.Tensor, sigma: float) -> torch.Tensor:
@@ -36,9 +36,7 @@ def _batches(x, batch_size, n_batches, generator):
     validate.count(n_batches, "n_batches", minimum=2)
     validate.generator(generator)
     for _ in range(n_batches):
-        where = generator.device if generator is not None else x.device
-        idx = torch.randint(0, x.shape[0], (batch_size,), generator=generator, device=where)
-        batch = x[idx.to(x.device)]
+        batch = x[random_indices(x.shape[0], batch_size, x, generator)]
         yield batch, standard_normal(batch.shape, batch, generator)
 
 

@@ -19,7 +19,7 @@ from tqdm.auto import tqdm
 
 from scoreedu import validate
 from scoreedu.denoiser_mlp import EMA, DenoiserMLP, denoiser_loss
-from scoreedu.noise import standard_normal
+from scoreedu.noise import random_indices, standard_normal
 from scoreedu.sampling import (
     annealed_langevin,
     geometric_sigmas,
@@ -98,8 +98,7 @@ def _options(overrides: dict) -> dict:
 
 def _training_batch(y, opts, generator):
     n = opts["batch_size"]
-    where = generator.device if generator is not None else y.device
-    rows = torch.randint(0, y.shape[0], (n,), generator=generator, device=where).to(y.device)
+    rows = random_indices(y.shape[0], n, y, generator)
     log_sigma = opts["log_sigma_mean"] + opts["log_sigma_std"] * standard_normal((n,), y, generator)
     return y[rows], log_sigma.exp(), standard_normal((n, y.shape[1]), y, generator)
 

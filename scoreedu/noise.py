@@ -1,4 +1,4 @@
-"""Standard-normal and Rademacher draws that follow a tensor's device and dtype.
+"""Standard-normal, Rademacher and random-index draws that follow a tensor's device (and dtype).
 
 A torch.Generator lives on one device; drawing there and moving the numbers keeps a seeded CPU
 generator usable with a batch on a GPU (and the same seed gives the same numbers on both).
@@ -29,3 +29,11 @@ def rademacher(shape, like: torch.Tensor, generator=None) -> torch.Tensor:
     where = generator.device if generator is not None else like.device
     bits = torch.randint(0, 2, shape, generator=generator, device=where)
     return (2 * bits - 1).to(device=like.device, dtype=like.dtype)
+
+
+def random_indices(high: int, n: int, like: torch.Tensor, generator=None) -> torch.Tensor:
+    """n indices drawn uniformly from 0..high-1 (with replacement), (n,) int64 on like's device:
+    the rows of a minibatch, or a noise level per row."""
+    _check(like, generator)
+    where = generator.device if generator is not None else like.device
+    return torch.randint(0, high, (n,), generator=generator, device=where).to(like.device)

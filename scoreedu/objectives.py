@@ -12,7 +12,7 @@ score_model is any callable (N, D) -> (N, D); x is (N, D) data.
 import torch
 
 from scoreedu import validate
-from scoreedu.noise import standard_normal
+from scoreedu.noise import random_indices, standard_normal
 from scoreedu.trace import jacobian_trace
 
 
@@ -106,9 +106,7 @@ def noise_conditional_denoising_score_matching(
     validate.generator(generator)
     validate.batch(x)
     levels = _noise_levels(sigmas, x)
-    where = generator.device if generator is not None else x.device
-    pick = torch.randint(0, levels.numel(), (x.shape[0],), generator=generator, device=where)
-    sigma = levels[pick.to(x.device)]
+    sigma = levels[random_indices(levels.numel(), x.shape[0], x, generator)]
     z = standard_normal(x.shape, x, generator)
     s = validate.like_x(score_model(x + sigma[:, None] * z, sigma), x, "score_model")
     return 0.5 * ((sigma[:, None] * s + z) ** 2).sum(1).mean()

@@ -166,8 +166,9 @@ class ScoreFieldExplorer(Explorer):
         mixture = GaussianMixture(means, [spread1, spread2], [weight1, 1.0 - weight1])
         # float32 for the picture: a fifth faster, and 7 digits are more than colours show; the
         # score on this fine grid (two thirds of its cost) only for the streamlines
+        streamlines = style == "streamlines"
         image = plot.field_on_grid(
-            mixture, BOUNDS, N_DENSITY, temperature, torch.float32, style == "streamlines"
+            mixture, BOUNDS, N_DENSITY, temperature, torch.float32, with_score=streamlines
         )
         field = plot.field_on_grid(mixture, BOUNDS, N_FIELD, temperature)
         spacing = (BOUNDS[0][1] - BOUNDS[0][0]) / (N_FIELD - 1)
@@ -212,11 +213,7 @@ class ScoreFieldExplorer(Explorer):
             "style": np.array(style),
             "lengths": np.array(lengths),
             # Streamlines cost a third of the frame: trace them only when they are shown.
-            **(
-                self._streamlines(mixture, image, temperature, lengths)
-                if style == "streamlines"
-                else {}
-            ),
+            **(self._streamlines(mixture, image, temperature, lengths) if streamlines else {}),
         }
 
     def _streamlines(self, mixture, image, temperature, lengths):

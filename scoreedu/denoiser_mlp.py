@@ -18,7 +18,7 @@ import torch
 from torch import nn
 
 from scoreedu import validate
-from scoreedu.device import get_device
+from scoreedu.nets import silu_mlp
 
 
 def _sigma_column(sigma, x: torch.Tensor) -> torch.Tensor:
@@ -56,20 +56,12 @@ class DenoiserMLP(nn.Module):
     ):
         super().__init__()
         validate.count(dim, "dim")
-        validate.count(hidden, "hidden")
-        validate.count(depth, "depth")
         validate.count(n_freq, "n_freq")
-        validate.float_dtype(dtype)
         self.dim, self.sigma_data = dim, validate.positive(sigma_data, "sigma_data")
-        device = get_device("cpu" if device is None else device)
+        self.net = silu_mlp(dim + 2 * n_freq, hidden, depth, dim, device, dtype)
+        device = self.net[0].weight.device
         freqs = torch.exp(torch.linspace(0, math.log(100), n_freq, dtype=dtype, device=device))
         self.register_buffer("freqs", freqs)
-        widths = [dim + 2 * n_freq] + [hidden] * depth
-        layers = []
-        for a, b in zip(widths, widths[1:]):
-            layers += [nn.Linear(a, b, device=device, dtype=dtype), nn.SiLU()]
-        layers.append(nn.Linear(hidden, dim, device=device, dtype=dtype))
-        self.net = nn.Sequential(*layers)
 
     def _embed(self, sigma):
         angle = torch.log(sigma) / 4 * self.freqs

@@ -72,13 +72,7 @@ class ScoreMLP(nn.Module):
         )
 
     def _check(self, x):
-        validate.batch(x, dim=self.dim, finite=False)
-        weight = self.layers[0].weight
-        if x.dtype != weight.dtype or x.device != weight.device:
-            raise ValueError(
-                f"x is {x.dtype} on {x.device} but the network is {weight.dtype} "
-                f"on {weight.device}: move one of them (x.to(...) or net.to(...))"
-            )
+        check_input(x, self.dim, self.layers[0].weight)
 
     def _pre_activations(self, x):
         act, _ = ACTIVATIONS[self.activation]
@@ -130,26 +124,11 @@ class NoiseConditionalScoreMLP(nn.Module):
     ):
         super().__init__()
         validate.count(dim, "dim")
-        validate.count(hidden, "hidden")
-        validate.count(depth, "depth")
-        validate.float_dtype(dtype)
         self.dim = dim
-        device = get_device("cpu" if device is None else device)
-        widths = [dim + 1] + [hidden] * depth
-        layers = []
-        for a, b in zip(widths, widths[1:]):
-            layers += [nn.Linear(a, b, device=device, dtype=dtype), nn.SiLU()]
-        layers.append(nn.Linear(hidden, dim, device=device, dtype=dtype))
-        self.net = nn.Sequential(*layers)
+        self.net = silu_mlp(dim + 1, hidden, depth, dim, device, dtype)
 
     def forward(self, x: torch.Tensor, sigma) -> torch.Tensor:
-        validate.batch(x, dim=self.dim, finite=False)
-        weight = self.net[0].weight
-        if x.dtype != weight.dtype or x.device != weight.device:
-            raise ValueError(
-                f"x is {x.dtype} on {x.device} but the network is {weight.dtype} "
-                f"on {weight.device}: move one of them (x.to(...) or net.to(...))"
-            )
+        check_input(x, self.dim, self.net[0].weight)
         try:
             sigma = torch.as_tensor(sigma, dtype=x.dtype, device=x.device)
         except (TypeError, ValueError, RuntimeError) as err:
@@ -164,3 +143,28 @@ class NoiseConditionalScoreMLP(nn.Module):
             )
         inp = torch.cat([x, torch.log(sigma)[:, None]], dim=1)
         return self.net(inp) / sigma[:, None]
+
+
+def silu_mlp(n_in: int, hidden: int, depth: int, n_out: int, device=None, dtype=torch.float32):
+    """An MLP n_in -> hidden (× depth, SiLU after each) -> n_out, for the noise-conditional
+    networks (which are never differentiated twice, so any smooth activation will do)."""
+    validate.count(hidden, "hidden")
+    validate.count(depth, "depth")
+    validate.float_dtype(dtype)
+    device = get_device("cpu" if device is None else device)
+    widths = [n_in] + [hidden] * depth
+    layers = []
+    for a, b in zip(widths, widths[1:]):
+        layers += [nn.Linear(a, b, device=device, dtype=dtype), nn.SiLU()]
+    layers.append(nn.Linear(hidden, n_out, device=device, dtype=dtype))
+    return nn.Sequential(*layers)
+
+
+def check_input(x: torch.Tensor, dim: int, weight: torch.Tensor) -> None:
+    """x must be (N, dim), of the dtype and on the device of the network's first weight."""
+    validate.batch(x, dim=dim, finite=False)
+    if x.dtype != weight.dtype or x.device != weight.device:
+        raise ValueError(
+            f"x is {x.dtype} on {x.device} but the network is {weight.dtype} "
+            f"on {weight.device}: move one of them (x.to(...) or net.to(...))"
+        )

@@ -18,22 +18,7 @@ import torch
 from torch import nn
 
 from scoreedu import validate
-from scoreedu.nets import silu_mlp
-
-
-def _sigma_column(sigma, x: torch.Tensor) -> torch.Tensor:
-    try:
-        sigma = torch.as_tensor(sigma, dtype=x.dtype, device=x.device)
-    except (TypeError, ValueError, RuntimeError) as err:
-        raise TypeError(f"sigma must be a number > 0 or an (N,) tensor; got {sigma!r}") from err
-    if sigma.dim() == 0:
-        sigma = sigma.expand(x.shape[0])
-    if tuple(sigma.shape) != (x.shape[0],) or not ((sigma > 0) & torch.isfinite(sigma)).all():
-        raise ValueError(
-            f"sigma must be a positive number or shape ({x.shape[0]},) of finite positive "
-            f"numbers; got shape {tuple(sigma.shape)}"
-        )
-    return sigma[:, None]
+from scoreedu.nets import check_input, noise_levels, silu_mlp
 
 
 class DenoiserMLP(nn.Module):
@@ -69,21 +54,29 @@ class DenoiserMLP(nn.Module):
 
     def denoise(self, x: torch.Tensor, sigma) -> torch.Tensor:
         """D(x̃, σ) ≈ E[x | x̃]: (N, D)."""
-        validate.batch(x, dim=self.dim, finite=False)
+        return self._denoise(x, self._sigma_column(x, sigma))
+
+    def forward(self, x: torch.Tensor, sigma) -> torch.Tensor:
+        """The score s(x̃, σ) = (D(x̃, σ) − x̃) / σ²: (N, D)."""
+        sigma = self._sigma_column(x, sigma)
+        return (self._denoise(x, sigma) - x) / sigma**2
+
+    def _sigma_column(self, x, sigma) -> torch.Tensor:
+        """Checks x against the model and returns σ as an (N, 1) column."""
         if x.dtype == torch.float64 and self.freqs.dtype == torch.float32:
+            # the likeliest slip with digits loaded in float64: say how to fix it
             raise TypeError(
                 f"x is float64 but the model is {self.freqs.dtype}: pass x.float() "
                 f"(or build the model with dtype=torch.float64)"
             )
-        sigma = _sigma_column(sigma, x)
+        check_input(x, self.dim, self.net[0].weight)
+        return noise_levels(sigma, x)[:, None]
+
+    def _denoise(self, x, sigma):
         var = sigma**2 + self.sigma_data**2
         c_skip, c_out = self.sigma_data**2 / var, sigma * self.sigma_data / var.sqrt()
         f = self.net(torch.cat([x / var.sqrt(), self._embed(sigma)], dim=1))
         return c_skip * x + c_out * f
-
-    def forward(self, x: torch.Tensor, sigma) -> torch.Tensor:
-        """The score s(x̃, σ) = (D(x̃, σ) − x̃) / σ²: (N, D)."""
-        return (self.denoise(x, sigma) - x) / _sigma_column(sigma, x) ** 2
 
 
 def denoiser_loss(model: DenoiserMLP, x: torch.Tensor, sigma: torch.Tensor, z: torch.Tensor):
@@ -93,9 +86,9 @@ def denoiser_loss(model: DenoiserMLP, x: torch.Tensor, sigma: torch.Tensor, z: t
     validate.batch(x, dim=model.dim)
     validate.batch(z, "z", dim=model.dim)
     validate.like_x(z, x, "z")
-    s = _sigma_column(sigma, x)
+    s = model._sigma_column(x, sigma)
     weight = (s**2 + model.sigma_data**2) / (s * model.sigma_data) ** 2
-    return 0.5 * (weight * (model.denoise(x + s * z, sigma) - x) ** 2).sum(1).mean()
+    return 0.5 * (weight * (model._denoise(x + s * z, s) - x) ** 2).sum(1).mean()
 
 
 class EMA:
@@ -107,15 +100,24 @@ class EMA:
 
     def __init__(self, model: nn.Module, decay: float = 0.999):
         validate.module(model)
-        decay = validate.real(decay, "decay")
-        if not 0 <= decay < 1:
-            raise ValueError(f"decay must be a number in [0, 1); got {decay}")
-        self.model, self.decay = copy.deepcopy(model).eval(), decay
+        self.model, self.decay = copy.deepcopy(model).eval(), _decay(decay)
         for p in self.model.parameters():
             p.requires_grad_(False)
 
     @torch.no_grad()
     def update(self, model: nn.Module, decay: float | None = None):
-        beta = self.decay if decay is None else decay
-        for avg, p in zip(self.model.parameters(), model.parameters()):
+        """θ̄ ← β θ̄ + (1 − β) θ for the weights θ of model (the one the average was made of)."""
+        validate.module(model)
+        beta = self.decay if decay is None else _decay(decay)
+        averages, weights = list(self.model.parameters()), list(model.parameters())
+        if [a.shape for a in averages] != [p.shape for p in weights]:
+            raise ValueError("model must have the architecture of the model the EMA was made of")
+        for avg, p in zip(averages, weights):
             avg.lerp_(p.detach(), 1 - beta)
+
+
+def _decay(decay) -> float:
+    decay = validate.real(decay, "decay")
+    if not 0 <= decay < 1:
+        raise ValueError(f"decay must be a number in [0, 1); got {decay}")
+    return decay

@@ -129,18 +129,7 @@ class NoiseConditionalScoreMLP(nn.Module):
 
     def forward(self, x: torch.Tensor, sigma) -> torch.Tensor:
         check_input(x, self.dim, self.net[0].weight)
-        try:
-            sigma = torch.as_tensor(sigma, dtype=x.dtype, device=x.device)
-        except (TypeError, ValueError, RuntimeError) as err:
-            raise TypeError(f"sigma must be a number > 0 or an (N,) tensor; got {sigma!r}") from err
-        if sigma.dim() == 0:
-            sigma = sigma.expand(x.shape[0])
-        ok = (sigma > 0) & torch.isfinite(sigma)
-        if tuple(sigma.shape) != (x.shape[0],) or not ok.all():
-            raise ValueError(
-                f"sigma must be a positive number or shape ({x.shape[0]},) of "
-                f"finite positive numbers; got shape {tuple(sigma.shape)}"
-            )
+        sigma = noise_levels(sigma, x)
         inp = torch.cat([x, torch.log(sigma)[:, None]], dim=1)
         return self.net(inp) / sigma[:, None]
 
@@ -168,3 +157,20 @@ def check_input(x: torch.Tensor, dim: int, weight: torch.Tensor) -> None:
             f"x is {x.dtype} on {x.device} but the network is {weight.dtype} "
             f"on {weight.device}: move one of them (x.to(...) or net.to(...))"
         )
+
+
+def noise_levels(sigma, x: torch.Tensor) -> torch.Tensor:
+    """A noise level per row of x: sigma a number > 0 or an (N,) tensor of them -> (N,), in x's
+    dtype and on its device."""
+    try:
+        sigma = torch.as_tensor(sigma, dtype=x.dtype, device=x.device)
+    except (TypeError, ValueError, RuntimeError) as err:
+        raise TypeError(f"sigma must be a number > 0 or an (N,) tensor; got {sigma!r}") from err
+    if sigma.dim() == 0:
+        sigma = sigma.expand(x.shape[0])
+    if tuple(sigma.shape) != (x.shape[0],) or not ((sigma > 0) & torch.isfinite(sigma)).all():
+        raise ValueError(
+            f"sigma must be a positive number or shape ({x.shape[0]},) of finite positive "
+            f"numbers; got shape {tuple(sigma.shape)}"
+        )
+    return sigma

@@ -34,6 +34,8 @@ def rademacher(shape, like: torch.Tensor, generator=None) -> torch.Tensor:
 def random_indices(high: int, n: int, like: torch.Tensor, generator=None) -> torch.Tensor:
     """n indices drawn uniformly from 0..high-1 (with replacement), (n,) int64 on like's device:
     the rows of a minibatch, or a noise level per row."""
+    validate.count(high, "high")
+    validate.count(n, "n", minimum=0)
     _check(like, generator)
     where = generator.device if generator is not None else like.device
     return torch.randint(0, high, (n,), generator=generator, device=where).to(like.device)

@@ -98,6 +98,13 @@ def test_denoiser_loss_and_ema_name_bad_input():
         EMA(model, decay=1.0)
     with pytest.raises(TypeError, match="decay"):
         EMA(model, decay="0.9")
+    ema = EMA(model)
+    with pytest.raises(ValueError, match="decay"):
+        ema.update(model, decay=2.0)
+    with pytest.raises(TypeError, match="model"):
+        ema.update("model")
+    with pytest.raises(ValueError, match="architecture"):
+        ema.update(DenoiserMLP(model.dim + 1, hidden=8, depth=1))
 
 
 @pytest.fixture(scope="module")

@@ -15,6 +15,15 @@ def test_random_indices_are_torch_randint_on_the_generators_device():
     assert set(got.tolist()) == set(range(7))  # every index, none outside 0..6
 
 
-def test_random_indices_name_a_like_that_is_not_a_tensor():
-    with pytest.raises(TypeError, match="like must be a torch.Tensor"):
-        random_indices(7, 5, [1.0, 2.0])
+@pytest.mark.parametrize(
+    "args, error, match",
+    [
+        ((7, 5, [1.0, 2.0]), TypeError, "like must be a torch.Tensor"),
+        ((0, 5, torch.zeros(1)), ValueError, "high must be an int >= 1"),
+        ((7, -1, torch.zeros(1)), ValueError, "n must be an int >= 0"),
+        ((7, "a", torch.zeros(1)), TypeError, "n must be an int"),
+    ],
+)
+def test_random_indices_name_bad_arguments(args, error, match):
+    with pytest.raises(error, match=match):
+        random_indices(*args)

@@ -62,9 +62,12 @@ def langevin(
 
 def _check_sigmas(sigmas) -> torch.Tensor:
     try:
-        sigmas = torch.as_tensor(sigmas, dtype=torch.float64).flatten()
+        sigmas = torch.as_tensor(sigmas, dtype=torch.float64)
     except (TypeError, ValueError, RuntimeError) as err:
         raise TypeError(f"sigmas must be a sequence of numbers > 0; got {sigmas!r}") from err
+    if sigmas.dim() > 1:
+        raise ValueError(f"sigmas must be 1-D, (L,); got shape {tuple(sigmas.shape)}")
+    sigmas = sigmas.flatten()  # a single level may come as a number
     if sigmas.numel() == 0 or not torch.isfinite(sigmas).all() or (sigmas <= 0).any():
         raise ValueError(f"sigmas must be finite numbers > 0; got {sigmas.tolist()}")
     if (sigmas[1:] >= sigmas[:-1]).any():
@@ -183,10 +186,6 @@ def _check_sampler(score, x0, sigmas, generator):
     validate.batch(x0, "x0")
     validate.generator(generator)
     checked = _check_sigmas(sigmas)
-    if torch.as_tensor(sigmas).dim() != 1:
-        raise ValueError(
-            f"sigmas must be 1-D, (L,); got shape {tuple(torch.as_tensor(sigmas).shape)}"
-        )
     if checked.numel() < 2:
         raise ValueError("sigmas must hold at least two levels (a start and an end)")
     return checked.tolist()

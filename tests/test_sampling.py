@@ -123,6 +123,7 @@ def test_annealed_langevin_ends_at_the_last_noise_level():
         ([1.0, 1.0], 0.1, ValueError, "strictly decreasing"),
         ([1.0, -0.5], 0.1, ValueError, "sigmas must be finite numbers > 0"),
         ([], 0.1, ValueError, "sigmas"),
+        ([[3.0, 2.0], [4.0, 1.0]], 0.1, ValueError, "sigmas must be 1-D"),
         ([1.0, 0.5], 0.0, ValueError, "step_size"),
         ([1.0, 0.5], -1.0, ValueError, "step_size"),
     ],

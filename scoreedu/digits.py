@@ -83,14 +83,21 @@ def to_pixels(y: torch.Tensor) -> torch.Tensor:
     return ((y + 1) / 2).clamp(0, 1)
 
 
+# The sampler's settings: sample() reads them, training does not.
+SAMPLER_SETTINGS = ("sigma_max", "sigma_min", "sampler_steps")
+
+
 def _options(overrides: dict) -> dict:
-    unknown = set(overrides) - set(SETTINGS)
+    training = set(SETTINGS) - set(SAMPLER_SETTINGS)
+    unknown = set(overrides) - training
     if unknown:
-        raise TypeError(f"unknown settings {sorted(unknown)}; known: {sorted(SETTINGS)}")
+        raise TypeError(f"unknown training settings {sorted(unknown)}; known: {sorted(training)}")
     opts = {**SETTINGS, **overrides}
     validate.count(opts["steps"], "steps")
     validate.count(opts["batch_size"], "batch_size")
     validate.positive(opts["lr"], "lr")
+    validate.real(opts["log_sigma_mean"], "log_sigma_mean")
+    validate.positive(opts["log_sigma_std"], "log_sigma_std")
     if not 0 <= validate.real(opts["ema"], "ema") < 1:
         raise ValueError(f"ema must be in [0, 1) (the EMA's decay); got {opts['ema']!r}")
     return opts
@@ -110,15 +117,15 @@ def train_score_model(
 
     Each step draws a batch of images y = 2x − 1, levels σ = exp(N(m, s²)) and noise z, and
     takes an Adam step on denoiser_loss (weighted denoising score matching). steps=None: the
-    chapter's default (SETTINGS["steps"]); any other key of SETTINGS may be overridden by
-    keyword. generator: a torch.Generator for the initial weights and every draw (None: the
-    global seed). Returns the EMA of the weights as a DenoiserMLP in eval mode on x's device,
-    with .losses (one per step) and .seconds (wall time of training).
+    chapter's default (SETTINGS["steps"]); any other key of SETTINGS but the sampler's
+    (SAMPLER_SETTINGS) may be overridden by keyword. generator: a torch.Generator for the
+    initial weights and every draw (None: the global seed). Returns the EMA of the weights as
+    a DenoiserMLP in eval mode on x's device, with .losses (one per step) and .seconds (wall
+    time of training).
     """
     validate.batch(x)
     validate.generator(generator)
     opts = _options(settings if steps is None else {**settings, "steps": steps})
-    validate.count(opts["steps"], "steps")
     y = to_model_space(x)
     seed = int(torch.randint(0, 2**31 - 1, (1,), generator=generator))
     with torch.random.fork_rng(devices=[]):

@@ -283,6 +283,10 @@ KNOWN = torch.ones(64)
         (lambda m: digits.train_score_model(WIDE, lr=-1.0), ValueError, "lr"),
         (lambda m: digits.train_score_model(WIDE, ema=1.0), ValueError, "ema"),
         (lambda m: digits.train_score_model(WIDE, ema="slow"), TypeError, "ema"),
+        (lambda m: digits.train_score_model(WIDE, sigma_max=-5), TypeError, "sigma_max"),
+        (lambda m: digits.train_score_model(WIDE, log_sigma_std="a"), TypeError, "log_sigma_std"),
+        (lambda m: digits.train_score_model(WIDE, log_sigma_std=0.0), ValueError, "log_sigma_std"),
+        (lambda m: digits.train_score_model(WIDE, log_sigma_mean=None), TypeError, "log_sigma_"),
     ],
 )
 def test_bad_input_to_the_rivals_and_the_settings_is_named(small_model, call, error, words):

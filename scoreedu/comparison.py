@@ -42,6 +42,7 @@ class Curves:
 
     def at_step(self, step: int) -> torch.Tensor:
         """The divergence of every seed at a logged step: (S,)."""
+        validate.count(step, "step", minimum=0)
         hits = (self.steps == step).nonzero()
         if hits.numel() == 0:
             raise ValueError(
@@ -75,6 +76,9 @@ def fisher_curves(
         )
     validate.batch(data, "data")
     validate.batch(test, "test", dim=data.shape[1])
+    if isinstance(seeds, (int, str)) or not hasattr(seeds, "__iter__"):
+        raise TypeError(f"seeds must be a sequence of ints >= 0, e.g. (0, 1, 2); got {seeds!r}")
+    seeds = [validate.count(seed, "seeds", minimum=0) for seed in seeds]
     if not seeds:
         raise ValueError("seeds must hold at least one seed")
     rows, models = [], []

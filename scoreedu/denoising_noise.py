@@ -88,7 +88,8 @@ def gradient_spread(
 
 def log_log_slope(xs, ys) -> float:
     """Least-squares slope of log y against log x: y ∝ x^slope. xs, ys: positive numbers."""
-    xs, ys = [float(v) for v in xs], [float(v) for v in ys]
+    xs = validate.tensor(xs, "xs").flatten().tolist()
+    ys = validate.tensor(ys, "ys").flatten().tolist()
     if len(xs) != len(ys) or len(xs) < 2:
         raise ValueError(
             f"xs and ys need the same length, at least two points; got {len(xs)}, {len(ys)}"
@@ -98,4 +99,6 @@ def log_log_slope(xs, ys) -> float:
     lx = torch.tensor([math.log(v) for v in xs], dtype=torch.float64)
     ly = torch.tensor([math.log(v) for v in ys], dtype=torch.float64)
     lx, ly = lx - lx.mean(), ly - ly.mean()
+    if (lx**2).sum() == 0:
+        raise ValueError("xs must not all be equal: a slope needs two different x")
     return ((lx * ly).sum() / (lx**2).sum()).item()

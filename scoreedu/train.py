@@ -119,7 +119,10 @@ def moving_average(values, window: int):
     j + 1 .. j + window, so the curve lines up with the raw losses instead of lagging by
     window/2 (or leading it, when drawn from step 0).
     """
-    values = np.asarray(values, dtype=np.float64)
+    try:
+        values = np.asarray(values, dtype=np.float64)
+    except (TypeError, ValueError) as err:
+        raise TypeError(f"values must be numbers (per-step losses); got {values!r:.80}") from err
     validate.count(window, "window")
     if values.ndim != 1 or values.size < window:
         raise ValueError(f"values must be a 1-D sequence of at least window={window} numbers")

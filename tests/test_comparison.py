@@ -55,6 +55,8 @@ def test_training_lowers_the_divergence_and_is_reproducible():
     assert one.at_step(200).item() < 0.5 * start
     with pytest.raises(ValueError, match="step"):
         one.at_step(150)
+    with pytest.raises(TypeError, match="step"):
+        one.at_step("a")
 
 
 def _fisher(model):
@@ -115,6 +117,10 @@ def test_bad_arguments_are_named():
         fisher_curves(Contender(frozen, 32, 20), None, DATA, TEST, GAUSS.score, every=10)
     with pytest.raises(TypeError, match="contender"):
         fisher_curves(frozen, *args)
+    with pytest.raises(TypeError, match="seeds"):
+        fisher_curves(Contender(frozen, 32, 20), *args, 3, 10)
+    with pytest.raises(TypeError, match="seeds"):
+        fisher_curves(Contender(frozen, 32, 20), *args, ("a",), 10)
     with pytest.raises(TypeError, match="curves"):
         at_budget(torch.zeros(3), 0.1, 1.0)
     with pytest.raises(ValueError, match="lower"):

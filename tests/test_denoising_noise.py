@@ -67,6 +67,10 @@ def test_log_log_slope_of_a_power_law():
         log_log_slope([1.0, 2.0], [1.0])
     with pytest.raises(ValueError, match="> 0"):
         log_log_slope([1.0, 2.0], [1.0, 0.0])
+    with pytest.raises(ValueError, match="xs must not all be equal"):
+        log_log_slope([2.0, 2.0], [1.0, 3.0])  # 0/0: a NaN slope before
+    with pytest.raises(TypeError, match="xs must be numbers"):
+        log_log_slope("a", [1.0])
 
 
 def test_bad_input_is_named():

@@ -167,3 +167,5 @@ def test_moving_average_refuses_non_finite_values():
 
     with pytest.raises(ValueError, match="values must be finite"):
         moving_average([1.0, float("nan"), 2.0], 2)
+    with pytest.raises(TypeError, match="values must be numbers"):
+        moving_average(["a", "b"], 1)

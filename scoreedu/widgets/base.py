@@ -18,15 +18,14 @@ Voilà and Colab show the widget, and a reader without a kernel (GitHub, nbviewe
 
 import base64
 import io
-from contextlib import contextmanager
 
 import ipywidgets as widgets
 import numpy as np
-import torch
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
 from scoreedu import validate
+from scoreedu.cost import cpu_threads
 from scoreedu.plot import use_style
 from scoreedu.widgets.compat import widget_view_bundle
 from scoreedu.widgets.frames import Blitter, encode_jpeg
@@ -66,17 +65,11 @@ def float_slider(value, low, high, step, description, name=None) -> widgets.Floa
     )
 
 
-@contextmanager
 def one_torch_thread():
     """Run torch on one thread, then restore the setting: a frame's tensors (a few thousand
     numbers) are far too small to share, and on a busy machine two threads waiting on each other
     made a redraw several times slower."""
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    try:
-        yield
-    finally:
-        torch.set_num_threads(before)
+    return cpu_threads(1)
 
 
 class Explorer:

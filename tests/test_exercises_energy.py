@@ -115,3 +115,9 @@ def test_a_correctly_rounded_answer_is_right_and_too_few_digits_is_close():
     assert check_gaussian_log_partition(round(exact, 2))  # 4.84: the 3 digits the text asks for
     feedback = check_gaussian_log_partition(round(exact, 1))  # 4.8
     assert not feedback and "close" in feedback.message and "give 3" in feedback.message
+    # 4.5 is within half a unit of 4.836 in the 1st digit, but 4.836 rounds to 5, not 4.5
+    feedback = check_gaussian_log_partition(4.5)
+    assert not feedback and "close" not in feedback.message and "too small" in feedback.message
+    # 0.45 is no rounding of 0.5 either
+    feedback = check_ml_gradient(0.45)
+    assert not feedback and "close" not in feedback.message and "too small" in feedback.message

@@ -11,7 +11,9 @@ from scoreedu.exercises.feedback import check_function, check_number, significan
 @pytest.mark.parametrize(
     "value, expected, agreed",
     [(0.928, 0.928, 15), (0.93, 0.928, 2), (0.9, 0.928, 1), (0.8, 0.928, 0), (0.101, 0.1005, 3)]
-    + [(math.nan, 0.928, 0), (math.inf, 0.928, 0)],
+    + [(math.nan, 0.928, 0), (math.inf, 0.928, 0)]
+    # within half a unit of the 1st or 2nd digit, yet not a rounding of expected: 0 digits
+    + [(0.95, 0.928, 0), (4.5, 4.836, 0), (0.996, 1.0, 0), (1.0, 0.996, 2)],
 )
 def test_significant_digits_agreed(value, expected, agreed):
     assert significant_digits_agreed(value, expected) == agreed
@@ -34,6 +36,12 @@ def test_too_few_digits_is_close_not_too_small():
 def test_a_wrong_answer_says_which_way():
     assert "too small" in check_number(0.5, 0.928, "p").message
     assert "too large" in check_number(2.0, 0.928, "p").message
+
+
+def test_an_answer_that_is_no_rounding_is_not_close():
+    # 0.996 is within half a unit of 1.0 in the 3rd digit, but 1.0 to 3 digits is 1.00.
+    feedback = check_number(0.996, 1.0, "x")
+    assert not feedback and "too small" in feedback.message
 
 
 def test_digits_can_be_asked_for():

@@ -62,6 +62,18 @@ def test_score_function_checker():
     assert not ex.check_gaussian_score_function(None).attempted
 
 
+def test_score_function_checker_spans_three_dimensions_and_copies_its_inputs():
+    cases = ex.gaussian_score_cases()
+    assert [args[0].shape[1] for args, _ in cases] == [1, 2, 3]
+
+    def flipped_in_place(x, mean, cov):
+        x -= mean  # edits its input: the slip must be judged on a fresh copy of x
+        return torch.linalg.solve(cov, x.T).T
+
+    feedback = ex.check_gaussian_score_function(flipped_in_place)
+    assert not feedback.correct and "sign" in feedback.message, feedback.message
+
+
 def _right_langevin_step(energy, x, eps, z):
     x = x.clone().requires_grad_(True)
     (grad_f,) = torch.autograd.grad(energy(x).sum(), x)

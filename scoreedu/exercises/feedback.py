@@ -70,18 +70,25 @@ def check_number(
 def significant_digits_agreed(value: float, expected: float, most: int = 15) -> int:
     """The largest k such that value is expected rounded to k significant digits (0 if none).
 
-    Rounding is to within half a unit in the k-th digit of expected, with a little slack for
-    the binary representation of decimal answers. A NaN or infinite value agrees to 0 digits.
+    Where expected lies halfway between two k-digit numbers, either counts as its rounding. A
+    relative slack of 1e-9 absorbs the binary representation of decimal answers. A NaN or
+    infinite value agrees to 0 digits. So 0.93 agrees with 0.928 to 2 digits, 0.95 to none
+    (0.928 rounds to 0.9 and 0.93, never 0.95), and 0.996 with 1.0 to none.
     """
     if expected == 0 or not math.isfinite(expected) or not math.isfinite(value):
         return 0
     exponent = math.floor(math.log10(abs(expected)))
     agreed = 0
     for k in range(1, most + 1):
-        half_unit = 0.5 * 10.0 ** (exponent - k + 1)
-        if abs(value - expected) > half_unit * (1 + 1e-9):
-            break
-        agreed = k
+        unit = 10.0 ** (exponent - k + 1)
+        below = math.floor(expected / unit) * unit
+        roundings = [
+            candidate
+            for candidate in (below, below + unit)
+            if abs(candidate - expected) <= 0.5 * unit * (1 + 1e-9)
+        ]
+        if any(math.isclose(value, candidate, rel_tol=1e-9) for candidate in roundings):
+            agreed = k
     return agreed
 
 

@@ -12,12 +12,7 @@ import torch
 
 from scoreedu.distributions import Gaussian, GaussianMixture
 from scoreedu.energies import DoubleWell, QuadraticEnergy
-from scoreedu.exercises.feedback import (
-    NOT_ATTEMPTED,
-    Feedback,
-    check_function,
-    check_number_with_slips,
-)
+from scoreedu.exercises.feedback import Feedback, check_function, check_number_with_slips
 from scoreedu.score import autograd_score
 
 # Exercise 1: the 1-D Gaussian N(μ, σ²) at x.
@@ -78,38 +73,42 @@ def check_mixture_score(answer) -> Feedback:
     )
 
 
-def check_gaussian_score_function(answer) -> Feedback:
-    """answer(x, mean, cov) -> (N, D): the Gaussian score -(x - μ) Σ⁻¹, checked on random cases."""
-    if answer is None:
-        return Feedback(False, NOT_ATTEMPTED, attempted=False)
-    if not callable(answer):
-        return Feedback(
-            False, f"answer should be a function (x, mean, cov) -> (N, D); got {answer!r}"
-        )
+def gaussian_score_cases():
+    """Unseen cases (x, mean, cov) -> -(x - μ) Σ⁻¹: five points each in D = 1, 2 and 3."""
     g = torch.Generator().manual_seed(7)
+    cases = []
     for d in (1, 2, 3):
         a = torch.randn(d, d, generator=g, dtype=torch.float64)
         cov = a @ a.T + 0.5 * torch.eye(d, dtype=torch.float64)
         mean = torch.randn(d, generator=g, dtype=torch.float64)
         x = torch.randn(5, d, generator=g, dtype=torch.float64)
-        expected = Gaussian(mean, cov).score(x)
-        try:
-            got = torch.as_tensor(answer(x, mean, cov), dtype=torch.float64)
-        except Exception as err:  # the learner's code may fail in any way: say how
-            return Feedback(False, f"calling your function raised {type(err).__name__}: {err}")
-        if tuple(got.shape) != tuple(expected.shape):
-            return Feedback(
-                False,
-                f"for x of shape {tuple(x.shape)} return {tuple(expected.shape)}; "
-                f"got {tuple(got.shape)}",
-            )
-        if torch.allclose(got, expected, rtol=1e-6, atol=1e-8):
+        cases.append(((x, mean, cov), Gaussian(mean, cov).score(x)))
+    return cases
+
+
+def check_gaussian_score_function(answer) -> Feedback:
+    """answer(x, mean, cov) -> (N, D): the Gaussian score -(x - μ) Σ⁻¹, checked on unseen cases."""
+    slips = [
+        (
+            lambda x, mean, cov: (x - mean) @ torch.linalg.inv(cov),
+            "the sign is flipped: the score points from x toward μ.",
+        ),
+        (
+            lambda x, mean, cov: -(x - mean) @ cov,
+            "that multiplies by Σ; the score uses the precision Σ⁻¹.",
+        ),
+    ]
+    name = "your score"
+    for d, case in zip((1, 2, 3), gaussian_score_cases()):
+        # one case at a time, so that the message can name the dimension
+        feedback = check_function(answer, [case], name, slips=slips, rtol=1e-6, atol=1e-8)
+        if feedback.correct:
             continue
-        if torch.allclose(got, -expected, rtol=1e-6, atol=1e-8):
-            return Feedback(False, "the sign is flipped: the score points from x toward μ.")
-        if torch.allclose(got, -(x - mean) @ cov, rtol=1e-6, atol=1e-8):
-            return Feedback(False, "that multiplies by Σ; the score uses the precision Σ⁻¹.")
-        return Feedback(False, f"wrong values in D = {d}: expected -(x - μ) Σ⁻¹, row by row.")
+        if "returned shape" in feedback.message:
+            return Feedback(False, f"for x of shape (5, {d}) return (5, {d}); {feedback.message}")
+        if "is wrong on case" in feedback.message:
+            return Feedback(False, f"wrong values in D = {d}: expected -(x - μ) Σ⁻¹, row by row.")
+        return feedback
     return Feedback(True, "your score matches -(x - μ) Σ⁻¹ in D = 1, 2 and 3.")
 
 

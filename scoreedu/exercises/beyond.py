@@ -9,6 +9,7 @@
 
 import torch
 
+from scoreedu.denoising_noise import denoising_losses
 from scoreedu.exercises.feedback import NOT_ATTEMPTED, Feedback, check_function, check_number
 
 # Exercise 1: data N(0, I) in D = 3 dimensions, noised with σ = 0.5.
@@ -59,13 +60,13 @@ def check_projections(answer) -> Feedback:
     if early is not None:
         return early
     if value == 16:
-        return Feedback(True, "16: the variance falls like 1/M, so the spread like 1/√M.")
+        return Feedback(True, "16: the variance falls like 1/m, so the spread like 1/√m.")
     if value == 4:
         return Feedback(
             False, "4 projections quarter the variance; the standard deviation only halves."
         )
     return Feedback(
-        False, f"{value:g} is not it: M projections divide the standard deviation by √M."
+        False, f"{value:g} is not it: m projections divide the standard deviation by √m."
     )
 
 
@@ -116,7 +117,7 @@ def check_plain_weight(answer) -> Feedback:
 
 
 def _reference_loss(score, x, z, sigma):
-    return 0.5 * ((score(x + sigma * z) + z / sigma) ** 2).sum(1).mean()
+    return denoising_losses(score, x, z, sigma).mean()
 
 
 # The usual slips, each as the code it produces.

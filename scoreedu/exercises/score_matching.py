@@ -9,7 +9,12 @@ import math
 import torch
 
 from scoreedu import validate
-from scoreedu.exercises.feedback import NOT_ATTEMPTED, Feedback, check_function, check_number
+from scoreedu.exercises.feedback import (
+    NOT_ATTEMPTED,
+    Feedback,
+    check_function,
+    check_number_with_slips,
+)
 from scoreedu.gaussian_model import closed_form
 from scoreedu.lemma import TruncatedNormal, derivative
 
@@ -102,7 +107,8 @@ def check_implicit_objective(function) -> Feedback:
 
 
 def check_precision(answer, x: torch.Tensor) -> Feedback:
-    """P of s(x) = −P(x − μ) that minimises the implicit objective on x (N, D): S⁻¹ (1/N)."""
+    """P of s(x) = −P(x − μ) that minimises the implicit objective on x (N, D): Σ̂⁻¹, Σ̂ the sample
+    covariance divided by N."""
     if answer is None:
         return Feedback(False, NOT_ATTEMPTED, attempted=False)
     _, expected = closed_form(x.to(torch.float64))
@@ -111,22 +117,27 @@ def check_precision(answer, x: torch.Tensor) -> Feedback:
     except (TypeError, ValueError, RuntimeError):
         return Feedback(False, f"P should be a {tuple(expected.shape)} matrix; got {answer!r}")
     if torch.allclose(value, expected, rtol=1e-4, atol=1e-8):
-        return Feedback(True, "P = S⁻¹, the inverse of the sample covariance.")
+        return Feedback(True, "P = Σ̂⁻¹, the inverse of the sample covariance Σ̂.")
     n = x.shape[0]
     centred = x.to(torch.float64) - x.to(torch.float64).mean(0)
     cov = centred.T @ centred / n
     if torch.allclose(value, cov, rtol=1e-4):
-        return Feedback(False, "that is the covariance S itself; the precision is its inverse.")
+        return Feedback(
+            False,
+            "that is the covariance S itself (S = Σ̂, the sample covariance); the precision is its "
+            "inverse.",
+        )
     if torch.allclose(value, expected * (n - 1) / n, rtol=1e-4):
         return Feedback(
             False, "you divided by N − 1; the implicit objective's minimiser divides by N."
         )
-    return Feedback(False, "set the gradient of ½ tr(P S P) − tr P to zero: ½(PS + SP) = I.")
+    return Feedback(False, "set the gradient of ½ tr(P Σ̂ P) − tr P to zero: ½(PΣ̂ + Σ̂P) = I.")
 
 
 def check_truncated_minimiser(answer) -> Feedback:
     """argmin over θ of the implicit objective for s_θ(x) = −(x − θ) on N(0, 1) restricted to
-    x ≥ 1: θ = E[x | x ≥ 1] = φ(1)/(1 − Φ(1)) ≈ 1.525, to 4 significant digits."""
+    x ≥ 1: θ = E[x | x ≥ 1] = N(1; 0, 1)/(1 − Φ(1)) ≈ 1.525, to 4 significant digits (Φ the
+    standard normal distribution function)."""
     edge = TruncatedNormal(1.0)
     hints = {
         0.0: "0 minimises the explicit objective (the truth); the implicit one is "
@@ -134,14 +145,14 @@ def check_truncated_minimiser(answer) -> Feedback:
         1.0: "1 is the edge of the support; the minimiser of E[½(x − θ)²] is a mean.",
         math.sqrt(2 / math.pi): "that is E[x] for the half-normal on [0, ∞); here the edge is 1.",
     }
-    return _with_hints(
+    return check_number_with_slips(
         answer,
         edge.expected_value(),
         "θ",
-        hints,
-        "The implicit objective is minimised at θ = E[x]; for N(0, 1) on [1, ∞) that is "
-        "φ(1)/(1 − Φ(1)), with φ, Φ the standard normal density and distribution function.",
-        digits=4,
+        hints.items(),
+        rtol=1e-4,
+        hint="The implicit objective is minimised at θ = E[x]; for N(0, 1) on [1, ∞) that is "
+        "e^(−1/2)/√(2π) divided by 1 − Φ(1), with Φ the standard normal distribution function.",
     )
 
 
@@ -150,19 +161,6 @@ def check_regularised_precision(answer) -> Feedback:
     var_hat, lam = 1.0, 0.25
     hints = {1 / var_hat: "that is the unregularised answer: the penalty λP² pulls P down."}
     hints[1 / (var_hat + lam)] = "the derivative of λP² is 2λP."
-    return _with_hints(
-        answer, 1 / (var_hat + 2 * lam), "P", hints, "Set d/dP (½P²Σ̂ − P + λP²) = 0."
+    return check_number_with_slips(
+        answer, 1 / (var_hat + 2 * lam), "P", hints.items(), hint="Set d/dP (½P²Σ̂ − P + λP²) = 0."
     )
-
-
-def _with_hints(answer, expected, name, hints: dict, hint: str, digits: int = 3) -> Feedback:
-    if answer is not None:
-        try:
-            value = float(answer)
-        except (TypeError, ValueError):
-            value = None
-        for wrong, message in hints.items():
-            if value is not None and math.isclose(value, wrong, rel_tol=1e-3, abs_tol=1e-9):
-                if not math.isclose(wrong, expected, rel_tol=1e-3):
-                    return Feedback(False, f"{name} = {value:.6g}: {message}")
-    return check_number(answer, expected, name, rtol=10.0**-digits, hint=hint, digits=digits)

@@ -9,9 +9,11 @@
 import torch
 
 from scoreedu import validate
-from scoreedu.exercises.feedback import NOT_ATTEMPTED, Feedback, check_function, check_number
+from scoreedu.cost import hutchinson_variance
+from scoreedu.exercises.beyond import _number
+from scoreedu.exercises.feedback import Feedback, check_function, check_number
 from scoreedu.nets import ScoreMLP
-from scoreedu.trace import batch_jacobian
+from scoreedu.trace import hutchinson_with_probes, jacobian_trace
 
 # Exercise 2: a Jacobian A = ∇x s that is not symmetric, so only its symmetric part matters.
 JACOBIAN = torch.tensor([[2.0, 3.0], [-1.0, 3.0]], dtype=torch.float64)
@@ -23,19 +25,9 @@ W2 = torch.tensor([[1.0, 0.0], [2.0, 1.0], [0.0, 3.0]], dtype=torch.float64)  # 
 PHI_PRIME = torch.tensor([0.5, 0.1], dtype=torch.float64)  # φ'(h1): (H,)
 
 
-def _integer(answer, name):
-    if answer is None:
-        return None, Feedback(False, NOT_ATTEMPTED, attempted=False)
-    try:
-        value = float(answer)
-    except (TypeError, ValueError):
-        return None, Feedback(False, f"{name} should be a number; got {answer!r}")
-    return value, None
-
-
 def check_backward_passes(answer) -> Feedback:
     """Exercise 1: backward passes the loop needs for one 64×64 RGB image: D = 64·64·3."""
-    value, early = _integer(answer, "the number of backward passes")
+    value, early = _number(answer, "the number of backward passes")
     if early is not None:
         return early
     expected = 64 * 64 * 3
@@ -56,17 +48,15 @@ def check_backward_passes(answer) -> Feedback:
 
 def hutchinson_rademacher_variance() -> float:
     """Var(vᵀAv) for one Rademacher probe: 2(‖B‖_F² − Σ B_ii²) with B = ½(A + Aᵀ)."""
-    sym = 0.5 * (JACOBIAN + JACOBIAN.T)
-    return float(2 * ((sym**2).sum() - (torch.diagonal(sym) ** 2).sum()))
+    return hutchinson_variance(JACOBIAN[None], "rademacher").item()
 
 
 def check_rademacher_variance(answer) -> Feedback:
     """Exercise 2: the single-probe Rademacher variance of Hutchinson's estimate for JACOBIAN."""
-    value, early = _integer(answer, "the variance")
+    value, early = _number(answer, "the variance")
     if early is not None:
         return early
-    sym = 0.5 * (JACOBIAN + JACOBIAN.T)
-    gaussian = float(2 * (sym**2).sum())
+    gaussian = hutchinson_variance(JACOBIAN[None], "gaussian").item()
     unsymmetrised = float(2 * ((JACOBIAN**2).sum() - (torch.diagonal(JACOBIAN) ** 2).sum()))
     if abs(value - gaussian) < 1e-6:
         return Feedback(
@@ -97,7 +87,7 @@ def structured_depth_one_trace() -> float:
 
 def check_structured_trace(answer) -> Feedback:
     """Exercise 3: tr ∇x s(x) for the one-hidden-layer network given by W1, W2 and φ'(h1)."""
-    value, early = _integer(answer, "tr ∇x s")
+    value, early = _number(answer, "tr ∇x s")
     if early is not None:
         return early
     wrong_order = float(torch.diagonal(W2 @ W1)[:2] @ PHI_PRIME)
@@ -124,7 +114,7 @@ def hutchinson_estimate(f, x: torch.Tensor, v: torch.Tensor) -> torch.Tensor:
     its dot product with v. f: (N, D) -> (N, D); x, v: (N, D). Returns (N,)."""
     validate.callable_(f, "f")
     validate.like_x(v, validate.batch(x), "v")
-    return (_vjp(f, x, v) * v).sum(1)
+    return hutchinson_with_probes(f, x.detach(), v[None])
 
 
 def _vjp(f, x, v):
@@ -134,7 +124,7 @@ def _vjp(f, x, v):
 
 
 def _exact_trace(f, x, v):
-    return torch.diagonal(batch_jacobian(f, x.detach()), dim1=1, dim2=2).sum(1)
+    return jacobian_trace(f, x.detach(), "loop")
 
 
 HUTCHINSON_SLIPS = (

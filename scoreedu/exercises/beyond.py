@@ -10,7 +10,7 @@
 import torch
 
 from scoreedu.denoising_noise import denoising_losses
-from scoreedu.exercises.feedback import NOT_ATTEMPTED, Feedback, check_function, check_number
+from scoreedu.exercises.feedback import Feedback, check_function, check_number, parse_number
 
 # Exercise 1: data N(0, I) in D = 3 dimensions, noised with σ = 0.5.
 GAP_DIM, GAP_SIGMA = 3, 0.5
@@ -20,16 +20,6 @@ EPSILON, SIGMA_FIRST, SIGMA_LAST = 0.002, 4.0, 0.1
 PLAIN_WINDOW = 0.05
 
 
-def _number(answer, name):
-    """(value, None) for a finite number; (None, Feedback) for None or junk."""
-    if answer is None:
-        return None, Feedback(False, NOT_ATTEMPTED, attempted=False)
-    try:
-        return float(answer), None
-    except (TypeError, ValueError):
-        return None, Feedback(False, f"{name} should be a number; got {answer!r}")
-
-
 def denoising_gap(dim: int = GAP_DIM, sigma: float = GAP_SIGMA) -> float:
     """C_σ = ½ E‖z/σ‖² − ½ E‖∇log p_σ‖² = ½ (D/σ² − D/(1 + σ²)) for data N(0, I)."""
     return 0.5 * (dim / sigma**2 - dim / (1 + sigma**2))
@@ -37,7 +27,7 @@ def denoising_gap(dim: int = GAP_DIM, sigma: float = GAP_SIGMA) -> float:
 
 def check_denoising_gap(answer) -> Feedback:
     """Exercise 1: DSM − explicit-on-p_σ for data N(0, I), D = 3, σ = 0.5 (3 digits)."""
-    value, early = _number(answer, "the gap C_σ")
+    value, early = parse_number(answer, "the gap C_σ")
     if early is not None:
         return early
     expected = denoising_gap()
@@ -56,7 +46,7 @@ def check_denoising_gap(answer) -> Feedback:
 
 def check_projections(answer) -> Feedback:
     """Exercise 2: projections that bring the sliced estimate's standard deviation to a quarter."""
-    value, early = _number(answer, "the number of projections")
+    value, early = parse_number(answer, "the number of projections")
     if early is not None:
         return early
     if value == 16:
@@ -77,7 +67,7 @@ def annealed_first_step() -> float:
 
 def check_annealed_step(answer) -> Feedback:
     """Exercise 3: annealed Langevin's step at the first level, ε = 0.002, σ_1 = 4, σ_L = 0.1."""
-    value, early = _number(answer, "the step α_1")
+    value, early = parse_number(answer, "the step α_1")
     if early is not None:
         return early
     if abs(value - EPSILON * SIGMA_FIRST / SIGMA_LAST) < 1e-9:
@@ -94,7 +84,7 @@ def check_annealed_step(answer) -> Feedback:
 
 def check_plain_weight(answer) -> Feedback:
     """Exercise 4: the heavy mode's share after plain Langevin from uniform starting points."""
-    value, early = _number(answer, "the share")
+    value, early = parse_number(answer, "the share")
     if early is not None:
         return early
     if abs(value - 0.8) < 0.03:

@@ -26,6 +26,16 @@ class Feedback:
 NOT_ATTEMPTED = "replace None with your answer and run the cell again."
 
 
+def parse_number(answer, name: str):
+    """(value, None) for a number; (None, Feedback) for None (not attempted yet) or junk."""
+    if answer is None:
+        return None, Feedback(False, NOT_ATTEMPTED, attempted=False)
+    try:
+        return float(answer), None
+    except (TypeError, ValueError):
+        return None, Feedback(False, f"{name} should be a number; got {answer!r}")
+
+
 def check_number(
     answer,
     expected: float,
@@ -42,12 +52,9 @@ def check_number(
     that agrees to fewer digits is told it is close and how many digits to give, never "too
     small": 0.93 for 0.928 is a rounding, not a mistake.
     """
-    if answer is None:
-        return Feedback(False, NOT_ATTEMPTED, attempted=False)
-    try:
-        value = float(answer)
-    except (TypeError, ValueError):
-        return Feedback(False, f"{name} should be a number; got {answer!r}")
+    value, early = parse_number(answer, name)
+    if early is not None:
+        return early
     if not math.isfinite(value):
         return Feedback(False, f"{name} should be finite; got {value}")
     if digits is None:

@@ -10,8 +10,7 @@ import torch
 
 from scoreedu import validate
 from scoreedu.cost import hutchinson_variance
-from scoreedu.exercises.beyond import _number
-from scoreedu.exercises.feedback import Feedback, check_function, check_number
+from scoreedu.exercises.feedback import Feedback, check_function, check_number, parse_number
 from scoreedu.nets import ScoreMLP
 from scoreedu.trace import hutchinson_with_probes, jacobian_trace
 
@@ -27,7 +26,7 @@ PHI_PRIME = torch.tensor([0.5, 0.1], dtype=torch.float64)  # φ'(h1): (H,)
 
 def check_backward_passes(answer) -> Feedback:
     """Exercise 1: backward passes the loop needs for one 64×64 RGB image: D = 64·64·3."""
-    value, early = _number(answer, "the number of backward passes")
+    value, early = parse_number(answer, "the number of backward passes")
     if early is not None:
         return early
     expected = 64 * 64 * 3
@@ -53,7 +52,7 @@ def hutchinson_rademacher_variance() -> float:
 
 def check_rademacher_variance(answer) -> Feedback:
     """Exercise 2: the single-probe Rademacher variance of Hutchinson's estimate for JACOBIAN."""
-    value, early = _number(answer, "the variance")
+    value, early = parse_number(answer, "the variance")
     if early is not None:
         return early
     gaussian = hutchinson_variance(JACOBIAN[None], "gaussian").item()
@@ -87,7 +86,7 @@ def structured_depth_one_trace() -> float:
 
 def check_structured_trace(answer) -> Feedback:
     """Exercise 3: tr ∇x s(x) for the one-hidden-layer network given by W1, W2 and φ'(h1)."""
-    value, early = _number(answer, "tr ∇x s")
+    value, early = parse_number(answer, "tr ∇x s")
     if early is not None:
         return early
     wrong_order = float(torch.diagonal(W2 @ W1)[:2] @ PHI_PRIME)

@@ -110,6 +110,8 @@ def train_classifier(
         raise ValueError(f"y must be an int64 tensor of shape ({len(x)},) of labels")
     if y.min().item() < 0:
         raise ValueError(f"y must hold labels >= 0; got {y.min().item()}")
+    if y.max().item() < 1:
+        raise ValueError("y must hold at least two classes (labels 0 and 1 or more)")
     validate.count(steps, "steps")
     validate.count(seed, "seed", minimum=0)
     lr = validate.positive(lr, "lr")
@@ -125,8 +127,15 @@ def train_classifier(
     return model.eval().requires_grad_(False)
 
 
+def _check_classifier(classifier) -> None:
+    if not isinstance(classifier, DigitClassifier):
+        name = type(classifier).__name__
+        raise TypeError(f"classifier must be a DigitClassifier (train_classifier); got {name}")
+
+
 def class_balance(classifier: DigitClassifier, x: torch.Tensor) -> torch.Tensor:
     """The share of the rows of x (N, D) that the classifier labels 0, 1, ...: (n_classes,)."""
+    _check_classifier(classifier)
     validate.batch(x)
     with torch.no_grad():
         logits = classifier(x)
@@ -137,6 +146,7 @@ def class_balance(classifier: DigitClassifier, x: torch.Tensor) -> torch.Tensor:
 def mean_confidence(classifier: DigitClassifier, x: torch.Tensor) -> float:
     """The classifier's mean top probability over the rows of x (N, D): near 1 for clear digits,
     lower for ambiguous or malformed ones."""
+    _check_classifier(classifier)
     validate.batch(x)
     with torch.no_grad():
         return classifier(x).softmax(1).max(1).values.mean().item()
@@ -160,6 +170,7 @@ def quality(
     "frechet" (to the test set's features), "min_share"/"max_share" (the rarest and commonest
     label's share), "confidence", and "nearest" (the median distance to the training set).
     """
+    _check_classifier(classifier)
     for name, t in (("x", x), ("test", test), ("train", train)):
         validate.batch(t, name, dim=x.shape[1] if name != "x" else None)
         if t.shape[0] < 2:

@@ -77,6 +77,12 @@ def test_frechet_distance_of_samples_tends_to_the_closed_form():
                          torch.zeros(4, 3)), ValueError, "test"),
         (lambda: quality(DigitClassifier(3), torch.zeros(4, 3), torch.zeros(4, 3),
                          [[0.0, 0.0, 0.0]]), TypeError, "train"),
+        (lambda: train_classifier(torch.zeros(3, 3), torch.tensor([0, 0, 0])), ValueError,
+         "at least two classes"),
+        (lambda: class_balance("net", torch.zeros(4, 3)), TypeError, "classifier"),
+        (lambda: mean_confidence(None, torch.zeros(4, 3)), TypeError, "classifier"),
+        (lambda: quality(3, torch.zeros(4, 3), torch.zeros(4, 3), torch.zeros(4, 3)), TypeError,
+         "classifier"),
     ],
 )  # fmt: skip
 def test_metrics_name_bad_input(call, error, words):

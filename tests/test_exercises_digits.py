@@ -16,6 +16,13 @@ def test_network_calls():
     assert not ex.check_network_calls(None).attempted
 
 
+def test_network_calls_is_a_count_so_only_the_exact_number_is_right():
+    assert ex.check_network_calls(77.0).correct
+    assert not ex.check_network_calls(77.04).correct
+    assert "whole number" in ex.check_network_calls(77.04).message
+    assert not ex.check_network_calls(76.99).correct
+
+
 def test_model_sigma():
     assert ex.check_model_sigma(0.3).correct
     assert "doubles" in ex.check_model_sigma(0.15).message
@@ -30,6 +37,11 @@ def test_tweedie_checker_accepts_the_formula_and_names_slips():
     assert "raised" in ex.check_tweedie(lambda score, x, s: 1 / 0).message
     assert not ex.check_tweedie(lambda score, x, s: torch.zeros(2)).correct
     assert not ex.check_tweedie(None).attempted
+
+
+def test_tweedie_cases_avoid_sigma_one_where_the_sigma_s_slip_would_pass():
+    sigmas = [args[2] for args, _ in ex._tweedie_cases()]
+    assert all(abs(sigma - 1.0) > 0.1 for sigma in sigmas)
 
 
 def test_network_calls_needs_two_levels():

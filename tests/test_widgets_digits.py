@@ -3,7 +3,9 @@
 import numpy as np
 import pytest
 
+from scoreedu.denoiser_mlp import DenoiserMLP
 from scoreedu.widgets import digit_denoising_explorer
+from scoreedu.widgets import digits as digits_widget
 
 
 @pytest.fixture(scope="module")
@@ -41,4 +43,21 @@ def test_more_noise_moves_the_noisy_digit_further(explorer):
 )
 def test_bad_options_are_named(options, error, words):
     with pytest.raises(error, match=words):
+        digit_denoising_explorer(**options)
+
+
+def test_a_model_for_other_data_is_refused_by_its_dim():
+    with pytest.raises(
+        ValueError, match=r"model must be a DenoiserMLP for 8×8 digits \(dim 64\); got dim 2"
+    ):
+        digit_denoising_explorer(model=DenoiserMLP(2, hidden=8, depth=1))
+
+
+@pytest.mark.parametrize("options", [{"index": 10_000}, {"sigma": 5.0}, {"seed": -1}])
+def test_bad_options_are_named_before_the_quick_model_is_trained(options, monkeypatch):
+    def no_training():
+        raise AssertionError("the quick model was trained before the options were checked")
+
+    monkeypatch.setattr(digits_widget, "quick_model", no_training)
+    with pytest.raises(ValueError):
         digit_denoising_explorer(**options)

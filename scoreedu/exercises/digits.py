@@ -9,7 +9,12 @@ import torch
 
 from scoreedu import validate
 from scoreedu.distributions import Gaussian
-from scoreedu.exercises.feedback import NOT_ATTEMPTED, Feedback, check_number_with_slips
+from scoreedu.exercises.feedback import (
+    NOT_ATTEMPTED,
+    Feedback,
+    check_function,
+    check_number_with_slips,
+)
 
 LEVELS = 40  # Exercise 1: not the chapter's 30, so the answer is not in the text
 PIXEL_SIGMA = 0.15  # Exercise 2
@@ -24,8 +29,20 @@ def network_calls(levels: int = LEVELS, denoise: bool = True) -> int:
 
 
 def check_network_calls(answer) -> Feedback:
-    """Exercise 1: network calls of probability_flow's ODE solve on 40 levels, before Tweedie."""
+    """Exercise 1: network calls of probability_flow's ODE solve on 40 levels, before Tweedie.
+
+    A count, so only the exact number is right (77.04 is not 77).
+    """
+    if answer is None:
+        return Feedback(False, NOT_ATTEMPTED, attempted=False)
+    name = "the number of calls"
+    try:
+        value = float(answer)
+    except (TypeError, ValueError):
+        return Feedback(False, f"{name} should be a number; got {answer!r}")
     right = network_calls(denoise=False)
+    if value == right:
+        return Feedback(True, f"{name} = {right}: 2 per interval but the last, which takes 1.")
     slips = [
         (2 * LEVELS, "that is two calls per level; there are L − 1 intervals, not L."),
         (
@@ -35,7 +52,13 @@ def check_network_calls(answer) -> Feedback:
         ),
         (LEVELS - 1, "one call per interval is Euler's method; Heun's takes two (but the last)."),
     ]
-    return check_number_with_slips(answer, right, "the number of calls", slips)
+    for target, message in slips:
+        if value == target:
+            return Feedback(False, f"{name} = {value:g}: {message}")
+    if not value.is_integer():
+        return Feedback(False, f"{name} = {value:g}: a count of calls is a whole number.")
+    direction = "too large" if value > right else "too small"
+    return Feedback(False, f"{name} = {value:g} is {direction}.")
 
 
 def check_model_sigma(answer) -> Feedback:
@@ -49,46 +72,45 @@ def check_model_sigma(answer) -> Feedback:
     return check_number_with_slips(answer, 2 * PIXEL_SIGMA, "the model's σ", slips)
 
 
-def _cases():
+def _noised_score(prior: Gaussian):
+    """The score the learner's denoiser is given: s(x̃, σ) = ∇ log p_σ(x̃) for this prior."""
+
+    def score(x, sigma):
+        return prior.noised(sigma).score(x)
+
+    return score
+
+
+def _tweedie_cases():
+    """((score, x̃, σ), E[x | x̃]) on Gaussian priors, E[x | x̃] = μ + Σ (Σ + σ² I)⁻¹ (x̃ − μ).
+
+    No σ is 1: there σ s equals σ² s, and that slip would pass.
+    """
     g = torch.Generator().manual_seed(11)
-    for d, sigma in ((1, 0.3), (3, 1.0), (5, 2.5)):
+    cases = []
+    for d, sigma in ((1, 0.3), (3, 0.7), (5, 2.5)):
         a = torch.randn(d, d, generator=g, dtype=torch.float64)
         prior = Gaussian(torch.randn(d, generator=g, dtype=torch.float64), a @ a.T + torch.eye(d))
         noisy = prior.noised(sigma).sample(6, generator=g, dtype=torch.float64)
-        yield prior, sigma, noisy
+        gain = prior.cov @ torch.linalg.inv(prior.cov + sigma**2 * torch.eye(d))
+        expected = prior.mean + (noisy - prior.mean) @ gain.T
+        cases.append(((_noised_score(prior), noisy, sigma), expected))
+    return cases
+
+
+TWEEDIE_SLIPS = (
+    (lambda score, x, s: x + s * score(x, s), "that steps by σ s; Tweedie's step is σ² s."),
+    (
+        lambda score, x, s: x - s**2 * score(x, s),
+        "the sign: the score points toward the data, so add σ² s.",
+    ),
+    (lambda score, x, s: s**2 * score(x, s), "that is only the correction σ² s: add it to x̃."),
+)
 
 
 def check_tweedie(answer) -> Feedback:
-    """Exercise 3: answer(score, x_noisy, sigma) -> E[x | x̃], checked on Gaussian priors, where
-    E[x | x̃] = μ + Σ (Σ + σ² I)⁻¹ (x̃ − μ) is known in closed form."""
-    if answer is None:
-        return Feedback(False, NOT_ATTEMPTED, attempted=False)
-    if not callable(answer):
-        return Feedback(
-            False, f"answer should be a function (score, x_noisy, sigma); got {answer!r}"
-        )
-    for prior, sigma, noisy in _cases():
-        score = prior.noised(sigma).score  # s(x̃, σ) = ∇ log p_σ(x̃): its 2-argument form below
-        eye = torch.eye(prior.dim, dtype=torch.float64)
-        gain = prior.cov @ torch.linalg.inv(prior.cov + sigma**2 * eye)
-        expected = prior.mean + (noisy - prior.mean) @ gain.T
-        try:
-            got = torch.as_tensor(
-                answer(lambda x, s, f=score: f(x), noisy, sigma), dtype=torch.float64
-            )
-        except Exception as err:  # the learner's code may fail in any way: say how
-            return Feedback(False, f"calling your function raised {type(err).__name__}: {err}")
-        if tuple(got.shape) != tuple(expected.shape):
-            return Feedback(False, f"return shape {tuple(expected.shape)}; got {tuple(got.shape)}")
-        if torch.allclose(got, expected, atol=1e-8):
-            continue
-        s = score(noisy)
-        for wrong, message in (
-            (noisy + sigma * s, "that steps by σ s; Tweedie's step is σ² s."),
-            (noisy - sigma**2 * s, "the sign: the score points toward the data, so add σ² s."),
-            (sigma**2 * s, "that is only the correction σ² s: add it to x̃."),
-        ):
-            if torch.allclose(got, wrong, atol=1e-8):
-                return Feedback(False, message)
-        return Feedback(False, f"wrong values in D = {prior.dim}, σ = {sigma}: x̃ + σ² s(x̃, σ).")
-    return Feedback(True, "your denoiser is the posterior mean, in D = 1, 3 and 5 (exact here).")
+    """Exercise 3: answer(score, x_noisy, sigma) -> E[x | x̃], checked on Gaussian priors in D = 1,
+    3 and 5, where E[x | x̃] is known in closed form."""
+    return check_function(
+        answer, _tweedie_cases(), "tweedie(score, x_noisy, sigma)", slips=TWEEDIE_SLIPS, atol=1e-8
+    )

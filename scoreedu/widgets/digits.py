@@ -14,45 +14,46 @@ import torch
 
 from scoreedu import digits, validate
 from scoreedu.denoiser_mlp import DenoiserMLP
-from scoreedu.widgets.base import Explorer, float_slider, in_range
+from scoreedu.widgets.base import Explorer, float_slider, one_torch_thread
 from scoreedu.widgets.frames import pixel_image
 
 
 @functools.lru_cache(maxsize=1)
 def quick_model() -> DenoiserMLP:
     """A small model (128 units, 400 steps) for an explorer opened without the chapter's one."""
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    try:
+    with one_torch_thread():
         x = digits.load_digits("train")
         g = torch.Generator().manual_seed(0)
         return digits.train_score_model(x, steps=400, generator=g, hidden=128, depth=2)
-    finally:
-        torch.set_num_threads(before)
 
 
 class DigitDenoisingExplorer(Explorer):
     title = "digit denoiser"
 
     def __init__(self, model=None, index: int = 0, sigma: float = 0.2, seed: int = 0):
-        self.model = quick_model() if model is None else model
-        if not isinstance(self.model, DenoiserMLP):
-            raise TypeError(f"model must be a DenoiserMLP; got {type(self.model).__name__}")
-        self.test = digits.load_digits("test").to(next(self.model.parameters()))
+        # every option checked before the quick model's few seconds of training
+        if model is not None and not isinstance(model, DenoiserMLP):
+            raise TypeError(f"model must be a DenoiserMLP; got {type(model).__name__}")
+        if model is not None and model.dim != 64:
+            raise ValueError(
+                f"model must be a DenoiserMLP for 8×8 digits (dim 64); got dim {model.dim}"
+            )
+        test = digits.load_digits("test")
         validate.count(index, "index", minimum=0)
-        if index >= len(self.test):
-            raise ValueError(f"index must be below {len(self.test)}; got {index}")
+        if index >= len(test):
+            raise ValueError(f"index must be below {len(test)}; got {index}")
         validate.count(seed, "seed", minimum=0)
-        g = torch.Generator().manual_seed(seed)
-        self.noise = torch.randn(self.test.shape, generator=g).to(self.test)
         controls = {
             "index": widgets.IntSlider(
-                value=index, min=0, max=len(self.test) - 1, description="test digit #",
+                value=index, min=0, max=len(test) - 1, description="test digit #",
                 style={"description_width": "initial"},
             ),
             "sigma": float_slider(sigma, 0.02, 1.0, 0.02, "noise level σ (pixels)", "sigma"),
         }  # fmt: skip
-        in_range(sigma, 0.02, 1.0, "sigma")
+        self.model = quick_model() if model is None else model
+        self.test = test.to(next(self.model.parameters()))
+        g = torch.Generator().manual_seed(seed)
+        self.noise = torch.randn(self.test.shape, generator=g).to(self.test)
         super().__init__(controls, figsize=(9.0, 2.9))
 
     def compute(self, index, sigma):

@@ -84,3 +84,10 @@ def test_check_function_gives_each_call_a_fresh_copy():
 
     slips = [(lambda x: x, "unchanged")]
     assert check_function(in_place, CASES, "square", slips=slips)
+
+
+def test_check_number_with_rtol_zero_wants_the_exact_value():
+    assert check_number(77, 77.0, "the count", rtol=0).correct
+    assert not check_number(77.04, 77.0, "the count", rtol=0).correct
+    with pytest.raises(ValueError, match="rtol"):
+        check_number(77, 77.0, "the count", rtol=-1e-3)

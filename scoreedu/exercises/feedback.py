@@ -52,13 +52,15 @@ def check_number(
     that agrees to fewer digits is told it is close and how many digits to give, never "too
     small": 0.93 for 0.928 is a rounding, not a mistake.
     """
+    if not (rtol >= 0 and atol >= 0):
+        raise ValueError(f"rtol and atol must be >= 0; got rtol={rtol!r}, atol={atol!r}")
     value, early = parse_number(answer, name)
     if early is not None:
         return early
     if not math.isfinite(value):
         return Feedback(False, f"{name} should be finite; got {value}")
-    if digits is None:
-        digits = max(1, round(-math.log10(rtol)))
+    if digits is None:  # rtol = 0 (an exact answer): rounding never makes it right
+        digits = max(1, round(-math.log10(rtol))) if rtol > 0 else 17
     if math.isclose(value, expected, rel_tol=rtol, abs_tol=atol):
         return Feedback(True, f"{name} = {value:.6g}.")
     agreed = significant_digits_agreed(value, expected)
